@@ -1,0 +1,83 @@
+//! Proves that the drift check bites: a spec changed without regenerating is caught with a
+//! diff naming the change, and a broken spec is refused with one line naming the pointer.
+
+use std::fs;
+
+use xtask::codegen::{self, Check, Paths};
+
+fn with_spec(edit: impl FnOnce(&str) -> String) -> (tempfile::TempDir, Paths) {
+    let workspace = Paths::workspace();
+    let original = fs::read_to_string(&workspace.spec).expect("spec readable");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = dir.path().join("aymara.yaml");
+    fs::write(&spec, edit(&original)).expect("temp spec written");
+    let paths = Paths {
+        spec,
+        out: workspace.out,
+    };
+    (dir, paths)
+}
+
+#[test]
+fn the_committed_client_matches_the_spec() {
+    assert_eq!(
+        codegen::check(&Paths::workspace()).unwrap(),
+        Check::UpToDate
+    );
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let spec = fs::read_to_string(Paths::workspace().spec).unwrap();
+    let first = codegen::generate(&spec).unwrap();
+    assert_eq!(first, codegen::generate(&spec).unwrap());
+    assert!(first.starts_with(codegen::DO_NOT_EDIT));
+    assert!(first.contains(&codegen::sha256_hex(spec.as_bytes())));
+}
+
+#[test]
+fn an_added_property_is_reported_with_a_diff_naming_it() {
+    let anchor =
+        "        remote_file_path:\n          description: The path later eval-run calls use";
+    let (_dir, paths) = with_spec(|spec| {
+        assert!(spec.contains(anchor), "the anchor for the edit moved");
+        spec.replacen(
+            anchor,
+            &format!("        processing_status:\n          type: string\n{anchor}"),
+            1,
+        )
+    });
+    let Check::Drift(report) = codegen::check(&paths).unwrap() else {
+        panic!("the drift check passed on a changed spec");
+    };
+    assert!(
+        report.contains("does not match"),
+        "no hash mismatch line:\n{report}"
+    );
+    let added: Vec<&str> = report
+        .lines()
+        .filter(|l| l.starts_with('+') && l.contains("processing_status"))
+        .collect();
+    assert!(
+        !added.is_empty(),
+        "the diff does not name the new property:\n{report}"
+    );
+}
+
+#[test]
+fn a_broken_ref_is_one_clear_line() {
+    let (_dir, paths) = with_spec(|spec| {
+        spec.replacen(
+            "$ref: \"#/components/schemas/ErrorDetail\"",
+            "$ref: \"#/components/schemas/ErrorDetial\"",
+            1,
+        )
+    });
+    let message = format!("{:#}", codegen::check(&paths).unwrap_err());
+    let problems: Vec<&str> = message.lines().skip(1).collect();
+    assert_eq!(
+        problems,
+        ["/components/schemas/ErrorResponse/properties/error/$ref: \
+             \"#/components/schemas/ErrorDetial\" does not resolve"]
+    );
+}

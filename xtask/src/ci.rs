@@ -1,0 +1,80 @@
+//! `cargo xtask ci`: the project's whole test command, the one `.ci/run` and the README use.
+//!
+//! Every step runs even after an earlier one fails, so one run shows every problem; the exit
+//! status is non-zero if any step failed.
+
+use std::process::Command;
+
+use anyhow::{Context, Result};
+
+use crate::codegen::{self, Check, Paths};
+
+/// One check of the run.
+struct Step {
+    name: &'static str,
+    args: &'static [&'static str],
+}
+
+const CARGO_STEPS: &[Step] = &[
+    Step {
+        name: "cargo fmt --check",
+        args: &["fmt", "--all", "--check"],
+    },
+    Step {
+        name: "cargo clippy -D warnings",
+        args: &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    },
+    Step {
+        name: "cargo test",
+        args: &["test", "--workspace", "--locked"],
+    },
+];
+
+fn cargo(args: &[&str]) -> Result<bool> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(args)
+        .current_dir(crate::workspace_root())
+        // Snapshots are reviewed with `cargo insta review`, never accepted by a test run.
+        .env("INSTA_UPDATE", "no")
+        .env_remove("INSTA_FORCE_PASS")
+        .status()
+        .with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
+    Ok(status.success())
+}
+
+/// Runs every step; returns the names of those that failed.
+pub fn run() -> Result<Vec<&'static str>> {
+    let mut failed = Vec::new();
+    let mut record = |name: &'static str, ok: bool| {
+        eprintln!("==> {name}: {}", if ok { "ok" } else { "FAILED" });
+        if !ok {
+            failed.push(name);
+        }
+    };
+
+    let [fmt, rest @ ..] = CARGO_STEPS else {
+        unreachable!("CARGO_STEPS is not empty")
+    };
+    record(fmt.name, cargo(fmt.args)?);
+    let drift = match codegen::check(&Paths::workspace())? {
+        Check::UpToDate => true,
+        Check::Drift(report) => {
+            eprint!("{report}");
+            false
+        }
+    };
+    record("cargo xtask codegen --check", drift);
+    for step in rest {
+        record(step.name, cargo(step.args)?);
+    }
+    Ok(failed)
+}

@@ -1,0 +1,91 @@
+//! `cargo xtask`: see `cargo xtask --help`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use xtask::codegen::{self, Check, Paths};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Project automation for the Aymara Rust SDK"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate crates/aymara-api/src/generated.rs from openapi/aymara.yaml.
+    Codegen {
+        /// Write nothing; fail with a diff if the generated file is not what the spec gives.
+        #[arg(long)]
+        check: bool,
+        /// The spec to read (default: openapi/aymara.yaml).
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// The file to write or check (default: crates/aymara-api/src/generated.rs).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run every check CI runs: fmt, clippy, the drift check and all tests.
+    Ci,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Codegen { check, spec, out } => {
+            let defaults = Paths::workspace();
+            let paths = Paths {
+                spec: spec.unwrap_or(defaults.spec),
+                out: out.unwrap_or(defaults.out),
+            };
+            run_codegen(&paths, check)
+        }
+        Command::Ci => xtask::ci::run().map(|failed| {
+            if failed.is_empty() {
+                eprintln!("all checks passed");
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("failed: {}", failed.join(", "));
+                ExitCode::FAILURE
+            }
+        }),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_codegen(paths: &Paths, check: bool) -> anyhow::Result<ExitCode> {
+    if check {
+        return Ok(match codegen::check(paths)? {
+            Check::UpToDate => {
+                println!(
+                    "{} is up to date with {}",
+                    paths.out.display(),
+                    paths.spec.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Check::Drift(report) => {
+                eprint!("{report}");
+                ExitCode::FAILURE
+            }
+        });
+    }
+    let changed = codegen::write(paths)?;
+    println!(
+        "{} {}",
+        paths.out.display(),
+        if changed { "regenerated" } else { "unchanged" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
