@@ -13,6 +13,9 @@ fn one_line(item: Item) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+        // Undo the line breaks prettyplease puts inside long parameter lists.
+        .replace("( ", "(")
+        .replace(", )", ")")
 }
 
 fn signature(sig: &Signature) -> String {

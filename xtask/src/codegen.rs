@@ -68,9 +68,12 @@ pub fn generate(spec_text: &str) -> Result<String> {
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        // The hand-written lib.rs implements `ClientHooks` (to drop progenitor's own
-        // `api-version` header); `Expected` turns a missing impl into one compile error.
+        // The hand-written hooks.rs implements `ClientHooks` (adds the key, drops
+        // progenitor's own `api-version` header); `Expected` makes a missing impl one
+        // compile error. The key lives in the client so that only API calls carry it, never
+        // the presigned PUTs that share the same connection pool.
         .with_hooks(HooksMode::Expected)
+        .with_inner_type(quote::quote!(crate::ApiKey))
         .with_derive("schemars::JsonSchema");
     let tokens = Generator::new(&settings)
         .generate_tokens(&spec)

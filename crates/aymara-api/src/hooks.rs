@@ -1,5 +1,8 @@
 //! The hand-written `ClientHooks` for the generated client.
 //!
+//! - The client's [`ApiKey`] is added as `x-api-key` to each API request. It is not a
+//!   default header of the `reqwest::Client`, so requests to other hosts made with the same
+//!   connection pool (the presigned PUTs) never carry it.
 //! - progenitor adds an `api-version` header carrying the spec's `info.version`. That is the
 //!   version of our description document, not a header the service defines or negotiates,
 //!   so it is removed before the request leaves.
@@ -11,11 +14,11 @@
 use std::cell::RefCell;
 use std::future::Future;
 
-use progenitor_client::{ClientHooks, OperationInfo};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use crate::{Client, Error};
+use crate::{ApiKey, Client, Error};
 
 /// The status line and headers of the last HTTP response an operation received.
 #[derive(Debug, Clone)]
@@ -42,13 +45,15 @@ pub async fn capture_response_meta<F: Future>(operation: F) -> (F::Output, Optio
         .await
 }
 
-impl ClientHooks for Client {
+impl ClientHooks<ApiKey> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        request.headers_mut().remove("api-version");
+        let headers = request.headers_mut();
+        headers.remove("api-version");
+        headers.insert("x-api-key", self.inner().header_value().clone());
         Ok(())
     }
 

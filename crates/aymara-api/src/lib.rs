@@ -5,19 +5,19 @@
 //! environment, typed errors, retries and a whole-file `upload`. Use this crate directly when
 //! you need the raw operation and nothing else.
 //!
-//! The service authenticates with an `x-api-key` header, which this client does not add by
-//! itself: give it a `reqwest::Client` that sends the header on every request.
+//! The service authenticates with an `x-api-key` header. The client holds an [`ApiKey`] and
+//! adds the header to each API call itself, so the `reqwest::Client` you give it can be
+//! shared with requests to other hosts (such as presigned uploads) without leaking the key.
 //!
 //! ```no_run
-//! use reqwest::header::{HeaderMap, HeaderValue};
+//! use aymara_api::{ApiKey, Client};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let mut key = HeaderValue::from_str(&std::env::var("AYMARA_AI_API_KEY")?)?;
-//! key.set_sensitive(true); // keeps the key out of `Debug` output
-//! let mut headers = HeaderMap::new();
-//! headers.insert("x-api-key", key);
-//! let http = reqwest::Client::builder().default_headers(headers).build()?;
-//! let client = aymara_api::Client::new_with_client("https://api.aymara.ai", http);
+//! let key = ApiKey::new(&std::env::var("AYMARA_AI_API_KEY")?)?;
+//! let http = reqwest::Client::builder()
+//!     .connect_timeout(std::time::Duration::from_secs(5))
+//!     .build()?;
+//! let client = Client::new_with_client("https://api.aymara.ai", http, key);
 //!
 //! let request = aymara_api::types::FileUploadRequest {
 //!     workspace_uuid: None,
@@ -35,13 +35,16 @@
 //! ```
 //!
 //! Prefer `Client::new_with_client` over `Client::new`: the generated `new` applies a 15 s
-//! timeout to connecting and to the whole request alike, and adds no key.
+//! timeout to connecting and to the whole request alike, and panics if the TLS backend
+//! cannot start.
 #![deny(missing_docs)]
 
 #[allow(missing_docs, unused_imports, clippy::all)]
 #[rustfmt::skip] // written by `cargo xtask codegen`, formatted by prettyplease
 mod generated;
+mod api_key;
 mod hooks;
 
+pub use api_key::ApiKey;
 pub use generated::{Client, ClientInfo, Error, ResponseValue, builder, types};
 pub use hooks::{ResponseMeta, capture_response_meta};
