@@ -1,0 +1,282 @@
+//! [`Client`] and its builder: configuration, validated once at `build()`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::files::Files;
+use crate::retry::{DEFAULT_MAX_RETRIES, RetryPolicy};
+use crate::{Error, urls};
+
+/// Environment variable holding the API key.
+pub const API_KEY_ENV: &str = "AYMARA_AI_API_KEY";
+/// Environment variable overriding the base URL.
+pub const BASE_URL_ENV: &str = "AYMARA_AI_BASE_URL";
+/// The production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.aymara.ai";
+/// Default limit on one API call, and on a stalled read during a transfer.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default limit on opening a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The `User-Agent` sent with every request.
+pub(crate) const USER_AGENT: &str = concat!("aymara-rust/", env!("CARGO_PKG_VERSION"));
+
+/// A client for Aymara's Files API. Cheap to clone: clones share one connection pool.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), aymara::Error> {
+/// let client = aymara::Client::from_env()?;
+/// let report = client
+///     .files()
+///     .upload(["prompts.csv", "images/cat.png"], aymara::UploadOptions::new())
+///     .await?;
+/// for file in report.uploaded() {
+///     println!("{} -> {}", file.local_file_path, file.file_uuid);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) api: aymara_api::Client,
+    /// The same pool as `api` uses, without the key: for presigned PUTs.
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: Url,
+    pub(crate) timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("api_key", &"<redacted>")
+            .field("timeout", &self.inner.timeout)
+            .field("max_retries", &self.inner.retry.max_retries)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client configured from `AYMARA_AI_API_KEY` and, if set, `AYMARA_AI_BASE_URL`.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::builder().from_env().build()
+    }
+
+    /// A builder for a client configured in code.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The Files API: `create` (presign only) and `upload` (the whole job).
+    pub fn files(&self) -> Files<'_> {
+        Files::new(self)
+    }
+
+    /// The base URL API calls go to.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+}
+
+/// Where a setting came from, so an error can name it.
+#[derive(Debug, Clone)]
+struct Sourced {
+    value: String,
+    source: &'static str,
+}
+
+/// Configures a [`Client`]. Nothing is checked until [`ClientBuilder::build`].
+#[derive(Default)]
+pub struct ClientBuilder {
+    api_key: Option<Sourced>,
+    base_url: Option<Sourced>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    max_retries: Option<u32>,
+    http_client: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url.as_ref().map(|u| &u.value))
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_retries", &self.max_retries)
+            .field("http_client", &self.http_client.is_some())
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// Fills the key and base URL from the environment where they are not already set.
+    pub fn from_env(mut self) -> Self {
+        let var = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        if self.api_key.is_none() {
+            self.api_key = var(API_KEY_ENV).map(|value| Sourced {
+                value,
+                source: API_KEY_ENV,
+            });
+        }
+        if self.base_url.is_none() {
+            self.base_url = var(BASE_URL_ENV).map(|value| Sourced {
+                value,
+                source: BASE_URL_ENV,
+            });
+        }
+        self
+    }
+
+    /// The API key, sent as `x-api-key` to the API only (never to presigned URLs).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(Sourced {
+            value: key.into(),
+            source: "ClientBuilder::api_key",
+        });
+        self
+    }
+
+    /// The API's base URL: https, or http to a loopback host. Default
+    /// `https://api.aymara.ai`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(Sourced {
+            value: url.into(),
+            source: "ClientBuilder::base_url",
+        });
+        self
+    }
+
+    /// Limit on one API call, and on a stalled read during a transfer. Default 60 s. A
+    /// transfer as a whole has no limit, since its length depends on the file's size.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Limit on opening a connection. Default 5 s. Ignored with [`Self::http_client`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Retries after a transient failure, for API calls and for each file's transfer.
+    /// Default 2; 0 disables retries.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = Some(retries);
+        self
+    }
+
+    /// Uses your own `reqwest::Client` (proxies, TLS roots, pool settings) for every request.
+    /// Its own timeouts apply instead of [`Self::connect_timeout`].
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let key = self.api_key.ok_or_else(|| {
+            Error::Config(format!(
+                "no API key: set {API_KEY_ENV} or call ClientBuilder::api_key"
+            ))
+        })?;
+        let api_key = aymara_api::ApiKey::new(key.value.trim()).map_err(|_| {
+            Error::Config(format!(
+                "the API key from {} is not a valid HTTP header value",
+                key.source
+            ))
+        })?;
+        let base_url = match &self.base_url {
+            Some(Sourced { value, source }) => {
+                urls::parse_secure(value.trim(), &format!("base URL from {source}"))
+            }
+            None => urls::parse_secure(DEFAULT_BASE_URL, "default base URL"),
+        }
+        .map_err(Error::Config)?;
+        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let http = match self.http_client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .user_agent(USER_AGENT)
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                .read_timeout(timeout)
+                .pool_max_idle_per_host(20)
+                .build()
+                .map_err(|e| Error::Config(format!("cannot start the HTTP client: {e}")))?,
+        };
+        let api = aymara_api::Client::new_with_client(
+            base_url.as_str().trim_end_matches('/'),
+            http.clone(),
+            api_key,
+        );
+        Ok(Client {
+            inner: Arc::new(Inner {
+                api,
+                http,
+                base_url,
+                timeout,
+                retry: RetryPolicy {
+                    max_retries: self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
+                },
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_key_names_the_variable() {
+        let err = Client::builder().build().unwrap_err();
+        assert!(matches!(err, Error::Config(_)));
+        assert!(err.to_string().contains(API_KEY_ENV), "{err}");
+    }
+
+    #[test]
+    fn a_plain_http_base_url_is_refused() {
+        let err = Client::builder()
+            .api_key("k")
+            .base_url("http://api.example.com")
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "base URL from ClientBuilder::base_url must use https (plain http is allowed only to localhost): http://api.example.com/"
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let builder = Client::builder().api_key("sk-sentinel");
+        assert!(!format!("{builder:?}").contains("sk-sentinel"));
+        let client = builder.base_url("http://127.0.0.1:1").build().unwrap();
+        let shown = format!("{client:?}");
+        assert!(
+            !shown.contains("sk-sentinel") && shown.contains("<redacted>"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn defaults_are_the_official_ones() {
+        let client = Client::builder().api_key("k").build().unwrap();
+        assert_eq!(client.base_url().as_str(), "https://api.aymara.ai/");
+        assert_eq!(client.inner.timeout, Duration::from_secs(60));
+        assert_eq!(client.inner.retry.max_retries, 2);
+        assert_eq!(
+            USER_AGENT,
+            format!("aymara-rust/{}", env!("CARGO_PKG_VERSION"))
+        );
+    }
+}

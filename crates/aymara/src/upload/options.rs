@@ -1,0 +1,191 @@
+//! What a caller can tune about an upload, and what it hears back while it runs.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::Error;
+use crate::upload::UploadedFile;
+
+/// Files uploaded at once, unless configured otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// Files per `POST /v2/files`, unless configured otherwise; also the most the service takes.
+pub const MAX_BATCH_SIZE: usize = 100;
+
+/// Options for [`Files::upload`](crate::Files::upload). Start from [`UploadOptions::new`].
+#[derive(Clone, Default)]
+pub struct UploadOptions {
+    pub(crate) workspace_uuid: Option<String>,
+    pub(crate) concurrency: Option<usize>,
+    pub(crate) batch_size: Option<usize>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) observer: Option<Arc<dyn ProgressObserver>>,
+    pub(crate) cancel: Option<CancellationToken>,
+}
+
+impl fmt::Debug for UploadOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UploadOptions")
+            .field("workspace_uuid", &self.workspace_uuid)
+            .field("concurrency", &self.concurrency_or_default())
+            .field("batch_size", &self.batch_size_or_default())
+            .field("content_type", &self.content_type)
+            .field("observer", &self.observer.is_some())
+            .field("cancel", &self.cancel.is_some())
+            .finish()
+    }
+}
+
+impl UploadOptions {
+    /// Defaults: no workspace, 8 files at once, 100 files per presign request, content
+    /// types guessed from file extensions, no observer, no cancellation.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The workspace the files belong to.
+    pub fn workspace_uuid(mut self, uuid: impl Into<String>) -> Self {
+        self.workspace_uuid = Some(uuid.into());
+        self
+    }
+
+    /// How many files are transferred at once (default 8). All share one connection pool.
+    pub fn concurrency(mut self, files: usize) -> Self {
+        self.concurrency = Some(files);
+        self
+    }
+
+    /// Files per presign request, 1 to 100 (default 100).
+    pub fn batch_size(mut self, files: usize) -> Self {
+        self.batch_size = Some(files);
+        self
+    }
+
+    /// One content type for every file, instead of guessing from each extension.
+    pub fn content_type(mut self, mime: impl Into<String>) -> Self {
+        self.content_type = Some(mime.into());
+        self
+    }
+
+    /// Hears about each file's progress. A closure `Fn(&ProgressEvent)` works.
+    pub fn observer(mut self, observer: impl ProgressObserver + 'static) -> Self {
+        self.observer = Some(Arc::new(observer));
+        self
+    }
+
+    /// Cancels the upload when the token is cancelled: files not yet finished fail with
+    /// [`Error::Cancelled`], and nothing new is sent.
+    pub fn cancel_token(mut self, token: CancellationToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
+
+    pub(crate) fn concurrency_or_default(&self) -> usize {
+        self.concurrency.unwrap_or(DEFAULT_CONCURRENCY)
+    }
+
+    pub(crate) fn batch_size_or_default(&self) -> usize {
+        self.batch_size.unwrap_or(MAX_BATCH_SIZE)
+    }
+
+    /// Checks the options before anything is read or sent.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        if self.concurrency == Some(0) {
+            return Err(Error::Config("concurrency must be at least 1".into()));
+        }
+        if let Some(size) = self.batch_size
+            && !(1..=MAX_BATCH_SIZE).contains(&size)
+        {
+            return Err(Error::Config(format!(
+                "batch size must be between 1 and {MAX_BATCH_SIZE}, got {size}"
+            )));
+        }
+        if let Some(mime) = &self.content_type {
+            let valid = mime.parse::<mime_guess::mime::Mime>().is_ok()
+                && reqwest::header::HeaderValue::from_str(mime).is_ok();
+            if !valid {
+                return Err(Error::Config(format!(
+                    "content type {mime:?} is not a valid MIME type"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn emit(&self, event: ProgressEvent<'_>) {
+        if let Some(observer) = &self.observer {
+            observer.on_event(&event);
+        }
+    }
+}
+
+/// Something that happened to one file of an upload. `index` is the file's position in the
+/// paths given to `upload`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ProgressEvent<'a> {
+    /// Planning is done: this many files, this many bytes will be sent.
+    Planned {
+        /// Files that passed planning.
+        files: usize,
+        /// Their total size.
+        bytes: u64,
+    },
+    /// The file passed planning and waits for its turn.
+    Queued {
+        /// Position in the input.
+        index: usize,
+        /// The path as given.
+        path: &'a Path,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// Bytes of the current attempt sent so far; a retry starts again from 0.
+    BytesSent {
+        /// Position in the input.
+        index: usize,
+        /// Bytes of this attempt sent so far.
+        sent: u64,
+        /// The file's size.
+        size: u64,
+    },
+    /// An attempt failed and will be retried.
+    Retrying {
+        /// Position in the input.
+        index: usize,
+        /// The attempt about to start (2 for the first retry).
+        attempt: u32,
+        /// Why the previous attempt failed.
+        error: &'a Error,
+    },
+    /// The file is uploaded.
+    Done {
+        /// Position in the input.
+        index: usize,
+        /// What was uploaded.
+        file: &'a UploadedFile,
+    },
+    /// The file failed for good.
+    Failed {
+        /// Position in the input.
+        index: usize,
+        /// The path as given.
+        path: &'a Path,
+        /// Why.
+        error: &'a Error,
+    },
+}
+
+/// Receives [`ProgressEvent`]s. Called from the upload's tasks, so keep it quick.
+pub trait ProgressObserver: Send + Sync {
+    /// One event.
+    fn on_event(&self, event: &ProgressEvent<'_>);
+}
+
+impl<F: Fn(&ProgressEvent<'_>) + Send + Sync> ProgressObserver for F {
+    fn on_event(&self, event: &ProgressEvent<'_>) {
+        self(event)
+    }
+}

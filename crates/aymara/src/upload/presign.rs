@@ -1,0 +1,209 @@
+//! Step 2: `POST /v2/files` for a batch, and matching every answer to its request.
+
+use url::Url;
+
+use crate::types::{FileUploadRequest, FileUploadRequestItem, FileUploadResponseItem};
+use crate::upload::plan::PlannedFile;
+use crate::{Error, Files, urls};
+
+/// Where one file's bytes go.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub url: Url,
+    pub file_uuid: String,
+    pub remote_file_path: Option<String>,
+}
+
+/// The answer for a batch: the workspace the API put the files in, and each file's target.
+pub(crate) struct Presigned {
+    pub workspace_uuid: Option<String>,
+    pub files: Vec<(PlannedFile, Result<Target, Error>)>,
+}
+
+/// Presigns one batch. A failed call fails every file of the batch with the same error.
+pub(crate) async fn presign(
+    files: Files<'_>,
+    batch: Vec<PlannedFile>,
+    workspace_uuid: Option<String>,
+) -> Presigned {
+    let request = FileUploadRequest {
+        workspace_uuid: workspace_uuid.clone(),
+        files: batch
+            .iter()
+            .map(|file| FileUploadRequestItem {
+                local_file_path: file.local_file_path.clone(),
+                content_type: Some(file.content_type.clone()),
+            })
+            .collect(),
+    };
+    match files.create(&request).await {
+        Ok(response) => {
+            let response = response.into_inner();
+            let workspace_uuid = response.workspace_uuid.or(workspace_uuid);
+            match match_answers(&batch, response.files) {
+                Ok(targets) => Presigned {
+                    workspace_uuid,
+                    files: batch.into_iter().zip(targets).collect(),
+                },
+                Err(error) => fail_all(batch, error, workspace_uuid),
+            }
+        }
+        Err(error) => fail_all(batch, error, workspace_uuid),
+    }
+}
+
+pub(crate) fn fail_all(
+    batch: Vec<PlannedFile>,
+    error: Error,
+    workspace_uuid: Option<String>,
+) -> Presigned {
+    Presigned {
+        workspace_uuid,
+        files: batch
+            .into_iter()
+            .map(|file| (file, Err(error.clone())))
+            .collect(),
+    }
+}
+
+/// Pairs each requested file with its answer. Answers are matched by `local_file_path`
+/// when the API echoes it (repeated paths in order), else by position. Any mismatch in
+/// count or paths fails the batch: a file is never silently skipped or swapped.
+fn match_answers(
+    batch: &[PlannedFile],
+    answers: Vec<FileUploadResponseItem>,
+) -> Result<Vec<Result<Target, Error>>, Error> {
+    if answers.len() != batch.len() {
+        return Err(Error::InvalidResponse(format!(
+            "asked to presign {} files, got {} answers",
+            batch.len(),
+            answers.len()
+        )));
+    }
+    let mut slots: Vec<Option<FileUploadResponseItem>> = vec![None; batch.len()];
+    if answers.iter().all(|a| a.local_file_path.is_some()) {
+        for answer in answers {
+            let path = answer.local_file_path.as_deref().unwrap_or_default();
+            let slot = batch
+                .iter()
+                .zip(slots.iter())
+                .position(|(file, slot)| slot.is_none() && file.local_file_path == path)
+                .ok_or_else(|| {
+                    Error::InvalidResponse(format!(
+                        "got an answer for {path:?}, which was not asked for"
+                    ))
+                })?;
+            slots[slot] = Some(answer);
+        }
+    } else {
+        slots = answers.into_iter().map(Some).collect();
+    }
+    Ok(batch
+        .iter()
+        .zip(slots)
+        .map(|(file, answer)| target(file, answer.unwrap_or_default()))
+        .collect())
+}
+
+fn target(file: &PlannedFile, answer: FileUploadResponseItem) -> Result<Target, Error> {
+    let name = &file.local_file_path;
+    let missing =
+        |field: &str| Error::InvalidResponse(format!("the answer for {name:?} has no {field}"));
+    let url = answer.file_url.ok_or_else(|| missing("file_url"))?;
+    let url = urls::parse_secure(&url, &format!("presigned file_url for {name:?}"))
+        .map_err(Error::InvalidResponse)?;
+    Ok(Target {
+        url,
+        file_uuid: answer.file_uuid.ok_or_else(|| missing("file_uuid"))?,
+        remote_file_path: answer.remote_file_path,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn planned(names: &[&str]) -> Vec<PlannedFile> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(index, name)| PlannedFile {
+                index,
+                path: PathBuf::from(name),
+                local_file_path: name.to_string(),
+                size: 1,
+                content_type: "text/plain".into(),
+            })
+            .collect()
+    }
+
+    fn answer(path: Option<&str>, uuid: &str) -> FileUploadResponseItem {
+        FileUploadResponseItem {
+            local_file_path: path.map(str::to_string),
+            file_uuid: Some(uuid.into()),
+            file_url: Some(format!("https://store.example/{uuid}?X-Amz-Signature=s")),
+            remote_file_path: Some(format!("r/{uuid}")),
+        }
+    }
+
+    fn uuids(targets: Vec<Result<Target, Error>>) -> Vec<String> {
+        targets.into_iter().map(|t| t.unwrap().file_uuid).collect()
+    }
+
+    #[test]
+    fn answers_are_matched_by_path_in_any_order_with_repeats_in_order() {
+        let batch = planned(&["a", "b", "a"]);
+        let answers = vec![
+            answer(Some("b"), "2"),
+            answer(Some("a"), "1"),
+            answer(Some("a"), "3"),
+        ];
+        assert_eq!(
+            uuids(match_answers(&batch, answers).unwrap()),
+            ["1", "2", "3"]
+        );
+    }
+
+    #[test]
+    fn answers_without_paths_are_matched_by_position() {
+        let batch = planned(&["a", "b"]);
+        let answers = vec![answer(None, "1"), answer(None, "2")];
+        assert_eq!(uuids(match_answers(&batch, answers).unwrap()), ["1", "2"]);
+    }
+
+    #[test]
+    fn count_and_path_mismatches_fail_the_batch() {
+        let batch = planned(&["a", "b"]);
+        let short = match_answers(&batch, vec![answer(Some("a"), "1")]).unwrap_err();
+        assert_eq!(
+            short.to_string(),
+            "invalid response from the API: asked to presign 2 files, got 1 answers"
+        );
+        let stranger = vec![answer(Some("a"), "1"), answer(Some("z"), "2")];
+        let err = match_answers(&batch, stranger).unwrap_err();
+        assert!(err.to_string().contains("\"z\""), "{err}");
+    }
+
+    #[test]
+    fn a_missing_or_insecure_url_fails_only_that_file() {
+        let batch = planned(&["a", "b", "c"]);
+        let mut no_url = answer(Some("b"), "2");
+        no_url.file_url = None;
+        let mut plain = answer(Some("c"), "3");
+        plain.file_url = Some("http://store.example/3?X-Amz-Signature=secret".into());
+        let targets = match_answers(&batch, vec![answer(Some("a"), "1"), no_url, plain]).unwrap();
+        assert!(targets[0].is_ok());
+        let no_url = targets[1].as_ref().unwrap_err().to_string();
+        assert_eq!(
+            no_url,
+            "invalid response from the API: the answer for \"b\" has no file_url"
+        );
+        let plain = targets[2].as_ref().unwrap_err().to_string();
+        assert!(
+            plain.contains("must use https") && !plain.contains("secret"),
+            "{plain}"
+        );
+    }
+}
