@@ -1,1 +1,4 @@
-//! Workspace-level tests live in `tests/`; this library is empty.
+//! Support for the workspace-level tests in `tests/`: a scripted mock of the Files API and
+//! its object store. The tests themselves live in `tests/tests/`.
+
+pub mod mock;

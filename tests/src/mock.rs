@@ -1,0 +1,382 @@
+//! A scripted stand-in for the Files API and its object store, for tests that need exact
+//! statuses, headers and bodies. Unlike the emulator it does not check keys or signatures:
+//! it answers what the test scripts, records everything it receives (with
+//! `tokio::time::Instant`s, so paused-clock tests can assert delays), and otherwise
+//! presigns and stores like a well-behaved service.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{post, put};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::time::Instant;
+
+/// One scripted answer.
+#[derive(Debug, Clone)]
+pub struct Canned {
+    /// HTTP status.
+    pub status: u16,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// Raw body.
+    pub body: Vec<u8>,
+}
+
+impl Canned {
+    /// A JSON answer.
+    pub fn json(status: u16, body: Value) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    /// The API's error envelope.
+    pub fn envelope(status: u16, code: &str, request_id: &str) -> Self {
+        Self::json(
+            status,
+            json!({"error": {"code": code, "message": format!("scripted {status}"), "details": {"field": "files"}}, "request_id": request_id}),
+        )
+    }
+
+    /// An answer with any body and content type.
+    pub fn raw(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    fn into_response(self) -> Response {
+        let mut response = Response::new(Body::from(self.body));
+        *response.status_mut() =
+            StatusCode::from_u16(self.status).unwrap_or(StatusCode::IM_A_TEAPOT);
+        for (name, value) in self.headers {
+            if let (Ok(name), Ok(value)) = (
+                axum::http::HeaderName::from_bytes(name.as_bytes()),
+                axum::http::HeaderValue::from_str(&value),
+            ) {
+                response.headers_mut().append(name, value);
+            }
+        }
+        response
+    }
+}
+
+/// A `POST /v2/files` the mock received.
+#[derive(Debug, Clone)]
+pub struct PresignCall {
+    /// When it arrived (tokio time).
+    pub at: Instant,
+    /// Its headers.
+    pub headers: HeaderMap,
+    /// Its JSON body (`Value::Null` if it was not JSON).
+    pub body: Value,
+}
+
+/// A `PUT` the mock's store received.
+#[derive(Debug, Clone)]
+pub struct PutCall {
+    /// When it arrived (tokio time).
+    pub at: Instant,
+    /// The object id in the URL.
+    pub file_uuid: String,
+    /// Its headers.
+    pub headers: HeaderMap,
+    /// Bytes received.
+    pub size: u64,
+    /// Hex SHA-256 of the bytes received.
+    pub sha256: String,
+}
+
+/// Rewrites a 200 answer before it is sent (to drop a file, say).
+pub type AnswerHook = Box<dyn Fn(&mut Value) + Send + Sync>;
+
+#[derive(Default)]
+struct Shared {
+    presign_script: Mutex<VecDeque<Canned>>,
+    put_script: Mutex<VecDeque<Canned>>,
+    presigns: Mutex<Vec<PresignCall>>,
+    puts: Mutex<Vec<PutCall>>,
+    answer_hook: Mutex<Option<AnswerHook>>,
+    store_base: Mutex<String>,
+    next_id: Mutex<u64>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The running mock. Dropping it stops the server.
+pub struct MockServer {
+    base_url: String,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl MockServer {
+    /// Starts on a free loopback port in the current runtime.
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind loopback");
+        let base_url = format!("http://{}", listener.local_addr().expect("local addr"));
+        let shared = Arc::new(Shared::default());
+        *lock(&shared.store_base) = base_url.clone();
+        let app = Router::new()
+            .route("/v2/files", post(presign))
+            .route("/store/{uuid}", put(store))
+            .with_state(shared.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            base_url,
+            shared,
+            task,
+        }
+    }
+
+    /// The base URL to give the client.
+    pub fn url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Answers the next presign calls with these, in order, before behaving normally.
+    pub fn script_presign(&self, answers: impl IntoIterator<Item = Canned>) {
+        lock(&self.shared.presign_script).extend(answers);
+    }
+
+    /// Answers the next PUTs with these, in order (after reading the body), before storing
+    /// normally.
+    pub fn script_put(&self, answers: impl IntoIterator<Item = Canned>) {
+        lock(&self.shared.put_script).extend(answers);
+    }
+
+    /// Rewrites every normal 200 presign answer before it is sent.
+    pub fn on_answer(&self, hook: impl Fn(&mut Value) + Send + Sync + 'static) {
+        *lock(&self.shared.answer_hook) = Some(Box::new(hook));
+    }
+
+    /// Sends presigned URLs to another store (a [`ResetStore`], say).
+    pub fn set_store(&self, base_url: &str) {
+        *lock(&self.shared.store_base) = base_url.to_string();
+    }
+
+    /// Every presign call so far.
+    pub fn presigns(&self) -> Vec<PresignCall> {
+        lock(&self.shared.presigns).clone()
+    }
+
+    /// Every PUT so far.
+    pub fn puts(&self) -> Vec<PutCall> {
+        lock(&self.shared.puts).clone()
+    }
+}
+
+async fn presign(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    lock(&shared.presigns).push(PresignCall {
+        at: Instant::now(),
+        headers,
+        body: body.clone(),
+    });
+    let scripted = lock(&shared.presign_script).pop_front();
+    if let Some(canned) = scripted {
+        return canned.into_response();
+    }
+    let store = lock(&shared.store_base).clone();
+    let files: Vec<Value> = body["files"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|item| {
+            let id = {
+                let mut next = lock(&shared.next_id);
+                *next += 1;
+                *next
+            };
+            let uuid = format!("00000000-0000-4000-8000-{id:012}");
+            let path = item["local_file_path"].as_str().unwrap_or_default().to_string();
+            let name = path.rsplit('/').next().unwrap_or_default().to_string();
+            json!({
+                "local_file_path": path,
+                "file_uuid": uuid,
+                "file_url": format!("{store}/store/{uuid}?X-Amz-Expires=900&X-Amz-Signature=sig{id}secret"),
+                "remote_file_path": format!("files/{uuid}/{name}"),
+            })
+        })
+        .collect();
+    let mut answer = json!({"workspace_uuid": body["workspace_uuid"], "files": files});
+    if let Some(hook) = &*lock(&shared.answer_hook) {
+        hook(&mut answer);
+    }
+    ([("x-request-id", "req-mock-ok")], axum::Json(answer)).into_response()
+}
+
+async fn store(
+    State(shared): State<Arc<Shared>>,
+    Path(uuid): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(chunk) => {
+                size += chunk.len() as u64;
+                hasher.update(&chunk);
+            }
+            Err(_) => return StatusCode::BAD_REQUEST.into_response(),
+        }
+    }
+    lock(&shared.puts).push(PutCall {
+        at: Instant::now(),
+        file_uuid: uuid,
+        headers,
+        size,
+        sha256: hex::encode(hasher.finalize()),
+    });
+    let scripted = lock(&shared.put_script).pop_front();
+    match scripted {
+        Some(canned) => canned.into_response(),
+        None => (StatusCode::OK, [("etag", "\"mock\"")]).into_response(),
+    }
+}
+
+/// A raw TCP object store that resets the first `resets` connections partway through the
+/// body (the client sees the connection die, not a status), then accepts every PUT.
+pub struct ResetStore {
+    base_url: String,
+    stored: Arc<Mutex<Vec<(String, u64)>>>,
+    resets_done: Arc<Mutex<usize>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for ResetStore {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl ResetStore {
+    /// Starts on a free loopback port.
+    pub async fn start(resets: usize) -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind loopback");
+        let base_url = format!("http://{}", listener.local_addr().expect("local addr"));
+        let stored = Arc::new(Mutex::new(Vec::new()));
+        let resets_done = Arc::new(Mutex::new(0));
+        let (stored_in, resets_in) = (stored.clone(), resets_done.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let stored = stored_in.clone();
+                let resets_done = resets_in.clone();
+                tokio::spawn(async move {
+                    loop {
+                        // Read one request head.
+                        let mut head = Vec::new();
+                        let mut byte = [0u8; 1];
+                        while !head.ends_with(b"\r\n\r\n") {
+                            match socket.read(&mut byte).await {
+                                Ok(1) => head.push(byte[0]),
+                                _ => return,
+                            }
+                        }
+                        let head = String::from_utf8_lossy(&head).to_lowercase();
+                        let path = head
+                            .split_whitespace()
+                            .nth(1)
+                            .unwrap_or_default()
+                            .to_string();
+                        let length: u64 = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse().ok())
+                            .unwrap_or(0);
+                        let reset = {
+                            let mut done = lock(&resets_done);
+                            let reset = *done < resets;
+                            if reset {
+                                *done += 1;
+                            }
+                            reset
+                        };
+                        if reset {
+                            let mut part = vec![0u8; (length / 2).clamp(1, 64 * 1024) as usize];
+                            let _ = socket.read_exact(&mut part).await;
+                            let _ = socket2::SockRef::from(&socket)
+                                .set_linger(Some(std::time::Duration::ZERO));
+                            return;
+                        }
+                        let mut left = length;
+                        let mut buf = vec![0u8; 64 * 1024];
+                        while left > 0 {
+                            let want = buf.len().min(left as usize);
+                            match socket.read(&mut buf[..want]).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => left -= n as u64,
+                            }
+                        }
+                        lock(&stored).push((path, length));
+                        let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+                        if socket.write_all(ok).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self {
+            base_url,
+            stored,
+            resets_done,
+            task,
+        }
+    }
+
+    /// The base URL to hand to [`MockServer::set_store`].
+    pub fn url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// `(request path, bytes)` of every PUT accepted in full.
+    pub fn stored(&self) -> Vec<(String, u64)> {
+        lock(&self.stored).clone()
+    }
+
+    /// Connections reset so far.
+    pub fn resets(&self) -> usize {
+        *lock(&self.resets_done)
+    }
+}
