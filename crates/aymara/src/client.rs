@@ -86,11 +86,21 @@ impl Client {
     }
 }
 
-/// Where a setting came from, so an error can name it.
+/// A setting, and the environment variable it came from (if it did), so an error can name it.
 #[derive(Debug, Clone)]
 struct Sourced {
     value: String,
-    source: &'static str,
+    env: Option<&'static str>,
+}
+
+impl Sourced {
+    /// "base URL", or "base URL from AYMARA_AI_BASE_URL".
+    fn describe(&self, what: &str) -> String {
+        match self.env {
+            Some(env) => format!("{what} from {env}"),
+            None => what.to_string(),
+        }
+    }
 }
 
 /// Configures a [`Client`]. Nothing is checked until [`ClientBuilder::build`].
@@ -124,13 +134,13 @@ impl ClientBuilder {
         if self.api_key.is_none() {
             self.api_key = var(API_KEY_ENV).map(|value| Sourced {
                 value,
-                source: API_KEY_ENV,
+                env: Some(API_KEY_ENV),
             });
         }
         if self.base_url.is_none() {
             self.base_url = var(BASE_URL_ENV).map(|value| Sourced {
                 value,
-                source: BASE_URL_ENV,
+                env: Some(BASE_URL_ENV),
             });
         }
         self
@@ -140,7 +150,7 @@ impl ClientBuilder {
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(Sourced {
             value: key.into(),
-            source: "ClientBuilder::api_key",
+            env: None,
         });
         self
     }
@@ -150,7 +160,7 @@ impl ClientBuilder {
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(Sourced {
             value: url.into(),
-            source: "ClientBuilder::base_url",
+            env: None,
         });
         self
     }
@@ -184,21 +194,17 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let key = self.api_key.ok_or_else(|| {
-            Error::Config(format!(
-                "no API key: set {API_KEY_ENV} or call ClientBuilder::api_key"
-            ))
-        })?;
+        let key = self
+            .api_key
+            .ok_or_else(|| Error::Config(format!("no API key: set {API_KEY_ENV}")))?;
         let api_key = aymara_api::ApiKey::new(key.value.trim()).map_err(|_| {
             Error::Config(format!(
-                "the API key from {} is not a valid HTTP header value",
-                key.source
+                "the {} is not a valid HTTP header value",
+                key.describe("API key")
             ))
         })?;
         let base_url = match &self.base_url {
-            Some(Sourced { value, source }) => {
-                urls::parse_secure(value.trim(), &format!("base URL from {source}"))
-            }
+            Some(url) => urls::parse_secure(url.value.trim(), &url.describe("base URL")),
             None => urls::parse_secure(DEFAULT_BASE_URL, "default base URL"),
         }
         .map_err(Error::Config)?;
@@ -252,7 +258,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "base URL from ClientBuilder::base_url must use https (plain http is allowed only to localhost): http://api.example.com/"
+            "base URL must use https (plain http is allowed only to localhost): http://api.example.com/"
         );
     }
 

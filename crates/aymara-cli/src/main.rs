@@ -1,0 +1,80 @@
+//! `aymara`: upload files to Aymara AI for eval runs. See `aymara --help`.
+
+mod cli;
+mod commands;
+mod output;
+mod paths;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command, FilesCommand};
+
+/// Why the command did not succeed, and which exit status says so.
+#[derive(Debug)]
+pub struct Failure {
+    /// 1: something failed or was refused; 2: usage or configuration, nothing was sent.
+    code: u8,
+    /// One line each, printed on stderr.
+    lines: Vec<String>,
+}
+
+impl Failure {
+    fn usage(message: String) -> Self {
+        Self::usage_lines(vec![message])
+    }
+
+    fn usage_lines(messages: Vec<String>) -> Self {
+        Self {
+            code: 2,
+            lines: messages
+                .into_iter()
+                .map(|m| format!("error: {m}"))
+                .collect(),
+        }
+    }
+
+    fn failed(lines: Vec<String>) -> Self {
+        Self { code: 1, lines }
+    }
+
+    fn io(error: std::io::Error) -> Self {
+        Self::failed(vec![format!("error: cannot write output: {error}")])
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Logs go to stderr, off unless RUST_LOG asks for them.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Files(FilesCommand::Upload(args)) => commands::upload(args).await,
+            Command::Files(FilesCommand::Create(args)) => commands::create(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            for line in &failure.lines {
+                eprintln!("{line}");
+            }
+            ExitCode::from(failure.code)
+        }
+    }
+}
