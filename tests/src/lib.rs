@@ -2,3 +2,4 @@
 //! its object store. The tests themselves live in `tests/tests/`.
 
 pub mod mock;
+pub mod prism;

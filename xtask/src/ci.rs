@@ -61,6 +61,7 @@ pub fn run() -> Result<Vec<&'static str>> {
         }
     };
 
+    crate::tools::ensure()?;
     let [fmt, rest @ ..] = CARGO_STEPS else {
         unreachable!("CARGO_STEPS is not empty")
     };

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 pub mod ci;
 pub mod codegen;
 pub mod lint;
+pub mod tools;
 
 /// The workspace root (the parent of this crate's directory).
 pub fn workspace_root() -> PathBuf {

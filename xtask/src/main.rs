@@ -32,6 +32,8 @@ enum Command {
     },
     /// Run every check CI runs: fmt, clippy, the drift check and all tests.
     Ci,
+    /// Install the non-Rust test tools (Prism, the official Python SDK) into tools/.
+    Tools,
 }
 
 fn main() -> ExitCode {
@@ -45,6 +47,10 @@ fn main() -> ExitCode {
             };
             run_codegen(&paths, check)
         }
+        Command::Tools => xtask::tools::ensure().map(|tools| {
+            eprintln!("{tools:#?}");
+            ExitCode::SUCCESS
+        }),
         Command::Ci => xtask::ci::run().map(|failed| {
             if failed.is_empty() {
                 eprintln!("all checks passed");

@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// Retries per API call and per file unless `--max-retries` says otherwise.
+pub const DEFAULT_MAX_RETRIES: u32 = 5;
+
 /// Upload files to Aymara AI for eval runs.
 ///
 /// The API key is read from AYMARA_AI_API_KEY only (a flag would show in process lists).
@@ -35,9 +38,11 @@ pub struct ApiArgs {
     /// The API's base URL (https, or http to localhost) [env: AYMARA_AI_BASE_URL]
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Retries after a transient failure, per API call and per file.
-    #[arg(long, value_name = "N")]
-    pub max_retries: Option<u32>,
+    /// Retries after a transient failure, per API call and per file. Higher than the
+    /// SDK's default of 2: a bulk upload over a flaky link should not lose a file to three
+    /// unlucky resets.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_RETRIES)]
+    pub max_retries: u32,
 }
 
 #[derive(Debug, Args)]

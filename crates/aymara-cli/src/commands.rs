@@ -15,12 +15,9 @@ use crate::{Failure, paths};
 /// Builds the client: key from the environment only, base URL from the flag or the
 /// environment. Any problem is a configuration error (exit 2) before any network call.
 fn client(api: &ApiArgs) -> Result<Client, Failure> {
-    let mut builder = Client::builder();
+    let mut builder = Client::builder().max_retries(api.max_retries);
     if let Some(url) = &api.base_url {
         builder = builder.base_url(url);
-    }
-    if let Some(retries) = api.max_retries {
-        builder = builder.max_retries(retries);
     }
     builder
         .from_env()

@@ -1,0 +1,89 @@
+//! `cargo xtask tools`: installs the test tools that are not Rust crates into `tools/`:
+//! Prism (npm, for contract tests) and the official Python SDK (PyPI, for compatibility
+//! tests and the bench). Pinned by `tools/package-lock.json` and `tools/requirements.txt`;
+//! a stamp with the pin file's hash makes a second run a no-op.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::codegen::sha256_hex;
+
+/// Where the installed tools live.
+#[derive(Debug, Clone)]
+pub struct Tools {
+    /// The `prism` executable.
+    pub prism: PathBuf,
+    /// The virtualenv's `python`, with `aymara-ai-sdk` installed.
+    pub python: PathBuf,
+}
+
+impl Tools {
+    /// The tools' paths in this workspace (whether or not they are installed yet).
+    pub fn paths() -> Self {
+        let dir = crate::workspace_root().join("tools");
+        Self {
+            prism: dir.join("node_modules/.bin/prism"),
+            python: dir.join("venv/bin/python"),
+        }
+    }
+}
+
+fn run(command: &mut Command) -> Result<()> {
+    let shown = format!("{command:?}");
+    let status = command
+        .status()
+        .with_context(|| format!("cannot run {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed with {status}");
+    }
+    Ok(())
+}
+
+/// Runs `install` unless `stamp` already records the hash of `pin`.
+fn installed_once(pin: &Path, stamp: &Path, install: impl FnOnce() -> Result<()>) -> Result<()> {
+    let hash =
+        sha256_hex(&fs::read(pin).with_context(|| format!("cannot read {}", pin.display()))?);
+    if fs::read_to_string(stamp).is_ok_and(|s| s == hash) {
+        return Ok(());
+    }
+    install()?;
+    fs::write(stamp, hash).with_context(|| format!("cannot write {}", stamp.display()))
+}
+
+/// Installs whatever is missing or out of date, and returns where the tools are.
+pub fn ensure() -> Result<Tools> {
+    let dir = crate::workspace_root().join("tools");
+    installed_once(
+        &dir.join("package-lock.json"),
+        &dir.join("node_modules/.installed"),
+        || {
+            eprintln!("==> installing Prism into tools/node_modules");
+            run(Command::new("npm")
+                .args([
+                    "ci",
+                    "--no-audit",
+                    "--no-fund",
+                    "--ignore-scripts",
+                    "--prefix",
+                ])
+                .arg(&dir))
+        },
+    )?;
+    installed_once(
+        &dir.join("requirements.txt"),
+        &dir.join("venv/.installed"),
+        || {
+            eprintln!("==> installing the official Python SDK into tools/venv");
+            run(Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(dir.join("venv")))?;
+            run(Command::new(dir.join("venv/bin/pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+                .arg(dir.join("requirements.txt")))
+        },
+    )?;
+    Ok(Tools::paths())
+}
