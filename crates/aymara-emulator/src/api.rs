@@ -1,0 +1,442 @@
+//! `POST /v2/files`: key check, validation, faults, presigned URLs.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::faults::PresignFault;
+use crate::names::object_name;
+use crate::signing::{self, Signed};
+use crate::state::{RequestId, Shared, unix_now};
+use crate::stats::bump;
+
+/// Largest request body accepted: a full batch of long paths fits many times over, and a
+/// runaway client cannot make the emulator buffer without bound.
+pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The 200 body, as the spec's `FileUploadResponse`.
+#[derive(Serialize)]
+struct UploadResponse {
+    /// Echoed as given: `null` stays `null` (the default workspace), nothing is invented.
+    workspace_uuid: Option<String>,
+    files: Vec<UploadResponseItem>,
+}
+
+/// One answer per requested file, as the spec's `FileUploadResponseItem`.
+#[derive(Serialize)]
+struct UploadResponseItem {
+    local_file_path: String,
+    file_uuid: String,
+    file_url: String,
+    remote_file_path: String,
+}
+
+/// A request that passed validation.
+struct UploadRequest {
+    workspace_uuid: Option<String>,
+    files: Vec<RequestedFile>,
+}
+
+struct RequestedFile {
+    local_file_path: String,
+    content_type: Option<String>,
+}
+
+/// The spec's error envelope, with the request id also sent as `x-request-id`.
+pub(crate) fn api_error(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    details: Value,
+    request_id: &RequestId,
+) -> Response {
+    let body = json!({
+        "error": {"code": code, "message": message, "details": details},
+        "request_id": request_id.0,
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+/// A 422 `validation.invalid_request` naming the field at fault, as FastAPI-style services do.
+struct Invalid {
+    field: String,
+    message: String,
+    extra: Option<Value>,
+}
+
+impl Invalid {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Invalid {
+            field: field.into(),
+            message: message.into(),
+            extra: None,
+        }
+    }
+
+    fn into_response(self, request_id: &RequestId) -> Response {
+        let mut details = json!({"field": self.field});
+        if let (Some(Value::Object(extra)), Some(map)) = (self.extra, details.as_object_mut()) {
+            map.extend(extra);
+        }
+        api_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation.invalid_request",
+            &self.message,
+            details,
+            request_id,
+        )
+    }
+}
+
+/// The handler. Order: key, body, validation, fault dice, then presigning, so a fault
+/// never leaves some files presigned.
+pub(crate) async fn post_files(
+    State(shared): State<Arc<Shared>>,
+    Extension(request_id): Extension<RequestId>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    bump(&shared.counters.presign_requests);
+
+    if !key_accepted(&shared, &headers) {
+        return api_error(
+            StatusCode::UNAUTHORIZED,
+            "auth.invalid_key",
+            "missing or invalid API key in the x-api-key header",
+            json!({}),
+            &request_id,
+        );
+    }
+
+    if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
+        let is_json = content_type
+            .to_str()
+            .ok()
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
+        if !is_json {
+            return api_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation.invalid_format",
+                "the request body must be application/json",
+                json!({"field": "content-type"}),
+                &request_id,
+            );
+        }
+    }
+
+    let bytes = match read_limited(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(BodyError::TooLarge) => {
+            return api_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "validation.invalid_request",
+                "the request body is larger than 1 MiB",
+                json!({"field": "body", "limit_bytes": MAX_BODY_BYTES}),
+                &request_id,
+            );
+        }
+        Err(BodyError::Read) => {
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                "validation.invalid_format",
+                "the request body could not be read",
+                json!({"field": "body"}),
+                &request_id,
+            );
+        }
+    };
+
+    let value: Value = match serde_json::from_slice(&bytes) {
+        Ok(value) => value,
+        Err(e) => {
+            return api_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation.invalid_format",
+                "the request body is not valid JSON",
+                json!({"field": "body", "line": e.line(), "column": e.column()}),
+                &request_id,
+            );
+        }
+    };
+
+    let request = match validate(&value, shared.max_files_per_request) {
+        Ok(request) => request,
+        Err(Validation::Format(message)) => {
+            return api_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation.invalid_format",
+                &message,
+                json!({"field": "body"}),
+                &request_id,
+            );
+        }
+        Err(Validation::Invalid(invalid)) => return invalid.into_response(&request_id),
+    };
+
+    match shared.dice.presign(&shared.faults) {
+        PresignFault::None => {}
+        PresignFault::TooManyRequests => {
+            bump(&shared.counters.presign_429);
+            let secs = retry_after_secs(shared.faults.retry_after);
+            let mut response = api_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "quota.limit_exceeded",
+                "rate limit exceeded; retry later",
+                json!({"retry_after_seconds": secs}),
+                &request_id,
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            return response;
+        }
+        PresignFault::Unavailable => {
+            bump(&shared.counters.presign_503);
+            return api_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server.internal_error",
+                "the service is temporarily unavailable",
+                json!({}),
+                &request_id,
+            );
+        }
+    }
+
+    let mut files = Vec::with_capacity(request.files.len());
+    for file in request.files {
+        match presign(&shared, &file) {
+            Ok(item) => files.push(item),
+            Err(message) => {
+                return api_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server.internal_error",
+                    &message,
+                    json!({}),
+                    &request_id,
+                );
+            }
+        }
+    }
+    shared.counters.record_presigned(files.len());
+    let response = UploadResponse {
+        workspace_uuid: request.workspace_uuid,
+        files,
+    };
+    (StatusCode::OK, axum::Json(response)).into_response()
+}
+
+/// An empty key is never accepted; an empty allow-list accepts any other.
+fn key_accepted(shared: &Shared, headers: &HeaderMap) -> bool {
+    let Some(key) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    if key.trim().is_empty() {
+        return false;
+    }
+    shared.api_keys.is_empty() || shared.api_keys.iter().any(|k| k == key)
+}
+
+/// `Retry-After` in whole seconds, rounded up so a client never retries early.
+fn retry_after_secs(d: std::time::Duration) -> u64 {
+    let secs = d.as_secs();
+    if d.subsec_nanos() > 0 { secs + 1 } else { secs }
+}
+
+enum BodyError {
+    TooLarge,
+    Read,
+}
+
+/// Reads at most `limit` bytes, stopping as soon as more arrive.
+async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, BodyError> {
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| BodyError::Read)?;
+        if buf.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
+enum Validation {
+    Format(String),
+    Invalid(Invalid),
+}
+
+/// Checks the body against the spec's `FileUploadRequest` by hand, so each failure can name
+/// its field the way a client needs to fix it. Unknown fields are ignored, for forward
+/// compatibility. An empty `files` list is valid and gets an empty answer.
+fn validate(value: &Value, max_files: usize) -> Result<UploadRequest, Validation> {
+    let Some(object) = value.as_object() else {
+        return Err(Validation::Format(
+            "the request body must be a JSON object".to_owned(),
+        ));
+    };
+    let invalid = |field: &str, message: &str| Validation::Invalid(Invalid::new(field, message));
+
+    let workspace_uuid = match object.get("workspace_uuid") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => {
+            if uuid::Uuid::try_parse(s).is_err() {
+                return Err(invalid("workspace_uuid", "workspace_uuid must be a UUID"));
+            }
+            Some(s.clone())
+        }
+        Some(_) => {
+            return Err(invalid(
+                "workspace_uuid",
+                "workspace_uuid must be a string or null",
+            ));
+        }
+    };
+
+    let items = match object.get("files") {
+        None => return Err(invalid("files", "files is required")),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(invalid("files", "files must be an array")),
+    };
+    if items.len() > max_files {
+        let mut too_many = Invalid::new(
+            "files",
+            format!("at most {max_files} files per request; got {}", items.len()),
+        );
+        too_many.extra = Some(json!({"max_items": max_files, "received": items.len()}));
+        return Err(Validation::Invalid(too_many));
+    }
+
+    let mut files = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let Some(item) = item.as_object() else {
+            return Err(invalid(
+                &format!("files[{i}]"),
+                "each file must be an object",
+            ));
+        };
+        let field = format!("files[{i}].local_file_path");
+        let local_file_path = match item.get("local_file_path") {
+            None | Some(Value::Null) => {
+                return Err(invalid(&field, "local_file_path is required"));
+            }
+            Some(Value::String(s)) if s.is_empty() => {
+                return Err(invalid(&field, "local_file_path must not be empty"));
+            }
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => return Err(invalid(&field, "local_file_path must be a string")),
+        };
+        let field = format!("files[{i}].content_type");
+        let content_type = match item.get("content_type") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if is_mime_type(s) => Some(s.clone()),
+            Some(Value::String(_)) => {
+                return Err(invalid(
+                    &field,
+                    "content_type must be a MIME type like text/csv",
+                ));
+            }
+            Some(_) => return Err(invalid(&field, "content_type must be a string or null")),
+        };
+        files.push(RequestedFile {
+            local_file_path,
+            content_type,
+        });
+    }
+    Ok(UploadRequest {
+        workspace_uuid,
+        files,
+    })
+}
+
+/// `type/subtype` with optional parameters, in visible ASCII: it must be usable verbatim as
+/// a header value, since the PUT has to send it back.
+fn is_mime_type(s: &str) -> bool {
+    let essence = s.split(';').next().unwrap_or("").trim();
+    let mut parts = essence.split('/');
+    let ok_token = |t: Option<&str>| t.is_some_and(|t| !t.is_empty() && !t.contains(' '));
+    ok_token(parts.next())
+        && ok_token(parts.next())
+        && parts.next().is_none()
+        && s.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
+}
+
+/// One file's uuid, names and presigned URL.
+fn presign(shared: &Shared, file: &RequestedFile) -> Result<UploadResponseItem, String> {
+    let file_uuid = uuid::Uuid::new_v4().hyphenated().to_string();
+    let name = object_name(&file.local_file_path);
+    let date = unix_now();
+    let expires = ttl_secs(shared.url_ttl);
+    let signed_headers = if file.content_type.is_some() {
+        "content-type;host"
+    } else {
+        "host"
+    };
+    let signature = shared.signer.sign(&Signed {
+        file_uuid: &file_uuid,
+        name: &name,
+        date,
+        expires,
+        signed_headers,
+        content_type: file.content_type.as_deref(),
+    });
+
+    let mut url = url::Url::parse(&shared.base_url).map_err(|e| format!("bad base URL: {e}"))?;
+    url.path_segments_mut()
+        .map_err(|()| "base URL cannot take a path".to_owned())?
+        .clear()
+        .push("store")
+        .push(&file_uuid)
+        .push(&name);
+    url.query_pairs_mut()
+        .append_pair(signing::ALGORITHM, signing::ALGORITHM_NAME)
+        .append_pair(signing::DATE, &date.to_string())
+        .append_pair(signing::EXPIRES, &expires.to_string())
+        .append_pair(signing::SIGNED_HEADERS, signed_headers)
+        .append_pair(signing::SIGNATURE, &signature);
+
+    Ok(UploadResponseItem {
+        local_file_path: file.local_file_path.clone(),
+        remote_file_path: format!("files/{file_uuid}/{name}"),
+        file_uuid,
+        file_url: url.into(),
+    })
+}
+
+/// Whole seconds, a non-zero sub-second TTL rounded up so it does not become "expired".
+fn ttl_secs(ttl: std::time::Duration) -> u64 {
+    match ttl.as_secs() {
+        0 if !ttl.is_zero() => 1,
+        secs => secs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mime_types_are_checked() {
+        assert!(is_mime_type("text/csv"));
+        assert!(is_mime_type("text/plain; charset=utf-8"));
+        assert!(!is_mime_type("csv"));
+        assert!(!is_mime_type("text/"));
+        assert!(!is_mime_type("text/plain\r\nx: y"));
+    }
+
+    #[test]
+    fn retry_after_rounds_up() {
+        assert_eq!(retry_after_secs(std::time::Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_secs(std::time::Duration::from_secs(2)), 2);
+        assert_eq!(ttl_secs(std::time::Duration::from_millis(10)), 1);
+        assert_eq!(ttl_secs(std::time::Duration::ZERO), 0);
+    }
+}

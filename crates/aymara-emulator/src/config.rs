@@ -1,0 +1,103 @@
+//! What an emulator is started with.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How to start an [`Emulator`](crate::Emulator).
+///
+/// `Default` gives a quiet emulator on a free loopback port, in a temporary data directory,
+/// accepting any non-empty API key, with no faults: what most tests want.
+#[derive(Clone)]
+pub struct EmulatorConfig {
+    /// Address to listen on; `127.0.0.1:0` picks a free port, which
+    /// [`Emulator::base_url`](crate::Emulator::base_url) then reports.
+    pub addr: SocketAddr,
+    /// Where stored objects live. `None` uses a temporary directory owned by the emulator and
+    /// removed when it shuts down, so tests leave nothing behind.
+    pub data_dir: Option<PathBuf>,
+    /// The `x-api-key` values accepted. Empty accepts any non-empty key, so a test need not
+    /// agree on a key with the code under test.
+    pub api_keys: Vec<String>,
+    /// Lifetime of presigned URLs, in whole seconds (a non-zero value under a second counts as
+    /// one second). Zero makes every URL expired on arrival, which tests the expiry path
+    /// without sleeping.
+    pub url_ttl: Duration,
+    /// Seeded fault injection; all off by default.
+    pub faults: Faults,
+    /// The most files one `POST /v2/files` may name; more is a 422 naming `files`.
+    pub max_files_per_request: usize,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            data_dir: None,
+            api_keys: Vec::new(),
+            url_ttl: Duration::from_secs(15 * 60),
+            faults: Faults::default(),
+            max_files_per_request: 100,
+        }
+    }
+}
+
+/// Hand-written so that API keys never reach logs or test output.
+impl fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "api_keys",
+                &format_args!("[{} redacted]", self.api_keys.len()),
+            )
+            .field("url_ttl", &self.url_ttl)
+            .field("faults", &self.faults)
+            .field("max_files_per_request", &self.max_files_per_request)
+            .finish()
+    }
+}
+
+/// Seeded fault injection, so clients' retry and failure paths can be exercised
+/// reproducibly.
+///
+/// Rates are probabilities in `[0, 1]` (values outside are clamped). Decisions come from
+/// two generators seeded from `seed`: one drawn once per `POST /v2/files` that passes the key
+/// check and validation, one drawn once per `PUT` that passes the store's checks. The same
+/// seed and the same order of such requests therefore give the same faults, whatever the
+/// timing; concurrent PUTs draw in the order they reach the draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Faults {
+    /// Seed for both generators.
+    pub seed: u64,
+    /// Share of presign requests answered 429 `quota.limit_exceeded` with `Retry-After`.
+    pub presign_429_rate: f64,
+    /// Share of presign requests answered 503 (envelope code `server.internal_error`).
+    pub presign_503_rate: f64,
+    /// Share of PUTs answered 500 `InternalError` after the body was read (and discarded).
+    pub put_500_rate: f64,
+    /// Share of PUTs whose connection is reset once about half the body has arrived: the
+    /// client sees a dead connection, not a status.
+    pub put_reset_rate: f64,
+    /// Added before every answer, of both the API and the store, to expose timeouts and
+    /// ordering assumptions.
+    pub latency: Duration,
+    /// Sent with injected 429s as `Retry-After`, rounded up to whole seconds.
+    pub retry_after: Duration,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            seed: 0,
+            presign_429_rate: 0.0,
+            presign_503_rate: 0.0,
+            put_500_rate: 0.0,
+            put_reset_rate: 0.0,
+            latency: Duration::ZERO,
+            retry_after: Duration::from_secs(1),
+        }
+    }
+}

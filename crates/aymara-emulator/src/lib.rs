@@ -1,0 +1,236 @@
+//! A local emulator of Aymara AI's Files API and of the object store its presigned URLs
+//! point to, so the SDK, the CLI and their tests run with no key and no network.
+//!
+//! It implements the behaviour of `POST /v2/files` from `openapi/aymara.yaml`, not just its
+//! shapes, and a store that is as strict as S3 with presigned PUTs:
+//!
+//! - `POST /v2/files`: `x-api-key` check (401 `auth.invalid_key`), validation (422
+//!   `validation.invalid_format` for a body that is not a JSON object, 422
+//!   `validation.invalid_request` with `details.field` naming the field otherwise, including
+//!   more than [`EmulatorConfig::max_files_per_request`] files), a 1 MiB body limit (413),
+//!   then one presigned URL per file, in request order. `workspace_uuid` is echoed as given
+//!   (`null` stays `null`). `remote_file_path` is `files/<file_uuid>/<name>`, where `name` is
+//!   the base name of `local_file_path` with anything unsafe removed.
+//! - `PUT /store/<file_uuid>/<name>?X-Amz-...`: 403 `SignatureDoesNotMatch` for a missing,
+//!   wrong or tampered signature (including a `Content-Type` other than a signed one), 403
+//!   `AccessDenied` once expired, 411 `MissingContentLength` for chunked bodies, 400
+//!   `IncompleteBody` when the body and `Content-Length` disagree, 400 `InvalidObjectName`
+//!   for names that could leave the data directory. Success is 200 with an `ETag` of the
+//!   first 32 hex digits of the body's SHA-256, quoted. Errors are S3's XML document.
+//!
+//! Every answer carries `x-request-id`; every error body repeats it (`request_id` in JSON,
+//! `<RequestId>` in XML). Faults ([`Faults`]) are seeded and so reproducible.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use aymara_emulator::{Emulator, EmulatorConfig};
+//! let emulator = Emulator::start(EmulatorConfig::default()).await?;
+//! let base_url = emulator.base_url().to_owned(); // give this to the client under test
+//! // ... run the client ...
+//! for object in emulator.objects() {
+//!     assert!(object.size > 0);
+//! }
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+#![deny(missing_docs)]
+
+mod api;
+mod config;
+mod faults;
+mod names;
+mod server;
+mod signing;
+mod state;
+mod stats;
+mod store;
+
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use config::{EmulatorConfig, Faults};
+pub use stats::{FaultStats, Stats};
+pub use store::StoredObject;
+
+use server::Stop;
+use signing::Signer;
+use state::Shared;
+
+/// How long [`Emulator::shutdown`] lets in-flight requests finish before dropping them.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// A running emulator. Dropping it stops serving at once; [`Emulator::shutdown`] lets
+/// in-flight requests finish first. Either way a temporary data directory is removed.
+pub struct Emulator {
+    shared: Arc<Shared>,
+    local_addr: SocketAddr,
+    stop: Stop,
+    tracker: TaskTracker,
+    /// Held only to be removed on drop, after every task that could write to it has ended.
+    temp_dir: Mutex<Option<tempfile::TempDir>>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("base_url", &self.shared.base_url)
+            .field("data_dir", &self.shared.data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    /// Binds `config.addr`, prepares the data directory and starts serving in the
+    /// background on the current tokio runtime.
+    ///
+    /// # Errors
+    /// When the address cannot be bound or the data directory cannot be created.
+    pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+        let listener = TcpListener::bind(config.addr).await?;
+        let local_addr = listener.local_addr()?;
+
+        let (data_dir, temp_dir) = match config.data_dir {
+            Some(dir) => {
+                tokio::fs::create_dir_all(&dir).await?;
+                (dir, None)
+            }
+            None => {
+                let temp = tempfile::Builder::new()
+                    .prefix("aymara-emulator-")
+                    .tempdir()?;
+                (temp.path().to_path_buf(), Some(temp))
+            }
+        };
+        // `.parts` cannot clash with an object directory, which is always a uuid.
+        let parts_dir = data_dir.join(".parts");
+        tokio::fs::create_dir_all(&parts_dir).await?;
+
+        let shared = Arc::new(Shared {
+            base_url: format!("http://{}", reachable(local_addr)),
+            data_dir,
+            parts_dir,
+            api_keys: config.api_keys,
+            url_ttl: config.url_ttl,
+            dice: faults::Dice::new(config.faults.seed),
+            faults: config.faults,
+            max_files_per_request: config.max_files_per_request,
+            signer: Signer::random()?,
+            counters: stats::Counters::default(),
+            objects: Mutex::default(),
+        });
+
+        let stop = Stop {
+            graceful: CancellationToken::new(),
+            hard: CancellationToken::new(),
+        };
+        let tracker = TaskTracker::new();
+        tracker.spawn(server::accept_loop(
+            listener,
+            server::router(shared.clone()),
+            shared.clone(),
+            stop.clone(),
+            tracker.clone(),
+        ));
+        tracing::debug!(base_url = %shared.base_url, "emulator: listening");
+
+        Ok(Emulator {
+            shared,
+            local_addr,
+            stop,
+            tracker,
+            temp_dir: Mutex::new(temp_dir),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash: the base URL for a client.
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Where objects are stored, as `<data_dir>/<file_uuid>/<name>`.
+    pub fn data_dir(&self) -> &Path {
+        &self.shared.data_dir
+    }
+
+    /// Every stored object, sorted by `file_uuid`, so tests can compare listings.
+    pub fn objects(&self) -> Vec<StoredObject> {
+        self.shared.object_table().values().cloned().collect()
+    }
+
+    /// The object stored for `file_uuid`, if a PUT for it has succeeded.
+    pub fn object(&self, file_uuid: &str) -> Option<StoredObject> {
+        self.shared.object_table().get(file_uuid).cloned()
+    }
+
+    /// Counters of what clients did so far.
+    pub fn stats(&self) -> Stats {
+        self.shared.counters.snapshot()
+    }
+
+    /// Stops accepting, lets in-flight requests finish (at most 5 s), then drops the rest
+    /// and removes a temporary data directory.
+    pub async fn shutdown(self) {
+        self.stop.graceful.cancel();
+        self.tracker.close();
+        if tokio::time::timeout(GRACE, self.tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("emulator: dropping connections still busy after the grace period");
+            self.stop.hard.cancel();
+            self.tracker.wait().await;
+        }
+        let temp_dir = self
+            .temp_dir
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(dir) = temp_dir
+            && let Err(e) = dir.close()
+        {
+            tracing::warn!(error = %e, "emulator: cannot remove the temporary data directory");
+        }
+    }
+
+    /// Serves until `signal` completes (say, `tokio::signal::ctrl_c()`), then shuts down
+    /// gracefully: what a `serve` command needs.
+    pub async fn run_until(self, signal: impl Future<Output = ()>) {
+        signal.await;
+        self.shutdown().await;
+    }
+}
+
+impl Drop for Emulator {
+    /// Stops every task; they end at their next poll.
+    fn drop(&mut self) {
+        self.stop.graceful.cancel();
+        self.stop.hard.cancel();
+    }
+}
+
+/// A wildcard bind address is not something a client can connect to: use loopback.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv4Addr::LOCALHOST, addr.port()))
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv6Addr::LOCALHOST, addr.port()))
+        }
+        _ => addr,
+    }
+}

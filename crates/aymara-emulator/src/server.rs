@@ -1,0 +1,181 @@
+//! The accept loop: one task per connection, so connections can be counted and one can be
+//! reset from inside a handler, which `axum::serve` does not allow.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{post, put};
+use axum::{Extension, Router};
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use serde_json::json;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::api::{api_error, post_files};
+use crate::state::{RequestId, Shared};
+use crate::stats::bump;
+use crate::store::{put_object, store_other};
+
+/// Given to every request on a connection: lets a handler ask for that connection to be
+/// reset, which is how the PUT reset fault cuts a body off mid-stream.
+#[derive(Clone)]
+pub(crate) struct ConnectionHandle {
+    reset: Arc<Notify>,
+}
+
+impl ConnectionHandle {
+    /// The connection task drops the connection with `SO_LINGER` 0, so the peer gets a RST.
+    pub(crate) fn reset(&self) {
+        self.reset.notify_one();
+    }
+}
+
+/// The routes, the request id and the injected latency.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/v2/files", post(post_files))
+        .route(
+            "/store/{file_uuid}/{name}",
+            put(put_object).fallback(store_other),
+        )
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            request_context,
+        ))
+        .with_state(shared)
+}
+
+/// Outermost middleware: gives each request an id (in its extensions, for error bodies, and
+/// as `x-request-id` on every answer) and adds the configured latency.
+async fn request_context(
+    State(shared): State<Arc<Shared>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let id = RequestId(format!("req_{}", uuid::Uuid::new_v4().simple()));
+    request.extensions_mut().insert(id.clone());
+    let mut response = next.run(request).await;
+    if !shared.faults.latency.is_zero() {
+        tokio::time::sleep(shared.faults.latency).await;
+    }
+    if let Ok(value) = HeaderValue::from_str(&id.0) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// Paths under `/store/` are the store's, so they get its XML; the rest the API's JSON.
+async fn not_found(
+    Extension(request_id): Extension<RequestId>,
+    method: Method,
+    uri: Uri,
+) -> Response {
+    if uri.path().starts_with("/store/") {
+        return store_other(Extension(request_id), method).await;
+    }
+    api_error(
+        StatusCode::NOT_FOUND,
+        "resource.not_found",
+        "no such route",
+        json!({}),
+        &request_id,
+    )
+}
+
+/// Signals for the connection tasks.
+#[derive(Clone)]
+pub(crate) struct Stop {
+    /// Stop accepting; finish in-flight requests, then close.
+    pub(crate) graceful: CancellationToken,
+    /// Drop every connection now.
+    pub(crate) hard: CancellationToken,
+}
+
+/// Accepts until `stop.graceful` fires, serving each connection on `tracker`.
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    router: Router,
+    shared: Arc<Shared>,
+    stop: Stop,
+    tracker: TaskTracker,
+) {
+    loop {
+        let accepted = tokio::select! {
+            () = stop.graceful.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, _peer)) => {
+                bump(&shared.counters.connections_accepted);
+                tracker.spawn(serve_connection(stream, router.clone(), stop.clone()));
+            }
+            Err(e) => {
+                // Usually out of file descriptors: pause instead of spinning.
+                tracing::warn!(error = %e, "emulator: accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+async fn serve_connection(stream: TcpStream, router: Router, stop: Stop) {
+    let _ = stream.set_nodelay(true);
+    // A second descriptor for the same socket, kept to set SO_LINGER 0 after hyper owns
+    // the stream: the RST is sent when the last descriptor closes.
+    let (stream, linger_fd) = match duplicate(stream) {
+        Ok(pair) => pair,
+        Err(e) => {
+            tracing::warn!(error = %e, "emulator: cannot duplicate a connection's socket");
+            return;
+        }
+    };
+    let reset = Arc::new(Notify::new());
+    let handle = ConnectionHandle {
+        reset: reset.clone(),
+    };
+    let service = TowerToHyperService::new(router.layer(Extension(handle)));
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    // Keep writing after the client half-closes, so a short body still gets its 400.
+    builder.half_close(true);
+    let mut connection = Box::pin(builder.serve_connection(TokioIo::new(stream), service));
+    let mut draining = false;
+    loop {
+        tokio::select! {
+            result = connection.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!(error = %e, "emulator: connection ended with an error");
+                }
+                break;
+            }
+            () = reset.notified() => {
+                if let Err(e) = linger_fd.set_linger(Some(Duration::ZERO)) {
+                    tracing::warn!(error = %e, "emulator: cannot set SO_LINGER for a reset");
+                }
+                break;
+            }
+            () = stop.graceful.cancelled(), if !draining => {
+                draining = true;
+                connection.as_mut().graceful_shutdown();
+            }
+            () = stop.hard.cancelled() => break,
+        }
+    }
+    // The connection (and any handler in it) first, then the last descriptor.
+    drop(connection);
+    drop(linger_fd);
+}
+
+fn duplicate(stream: TcpStream) -> std::io::Result<(TcpStream, socket2::Socket)> {
+    let socket = socket2::Socket::from(stream.into_std()?);
+    let dup = socket.try_clone()?;
+    let stream = TcpStream::from_std(std::net::TcpStream::from(socket))?;
+    Ok((stream, dup))
+}

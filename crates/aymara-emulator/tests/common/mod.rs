@@ -1,0 +1,143 @@
+//! Helpers shared by the emulator's integration tests.
+#![allow(dead_code)]
+
+use aymara_emulator::{Emulator, EmulatorConfig};
+use serde_json::{Value, json};
+
+pub const KEY: &str = "test-key";
+
+pub async fn start(config: EmulatorConfig) -> Emulator {
+    Emulator::start(config).await.expect("emulator starts")
+}
+
+pub async fn start_default() -> Emulator {
+    start(EmulatorConfig::default()).await
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+/// POSTs `body` to `/v2/files` with the test key; returns status, x-request-id and JSON.
+pub async fn presign_raw(
+    emulator: &Emulator,
+    key: Option<&str>,
+    body: &Value,
+) -> (u16, String, reqwest::header::HeaderMap, Value) {
+    presign_raw_with(&client(), emulator, key, body).await
+}
+
+/// [`presign_raw`] over a given client, to reuse its connection pool.
+pub async fn presign_raw_with(
+    client: &reqwest::Client,
+    emulator: &Emulator,
+    key: Option<&str>,
+    body: &Value,
+) -> (u16, String, reqwest::header::HeaderMap, Value) {
+    let mut request = client
+        .post(format!("{}/v2/files", emulator.base_url()))
+        .json(body);
+    if let Some(key) = key {
+        request = request.header("x-api-key", key);
+    }
+    let response = request.send().await.expect("POST /v2/files answers");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let request_id = headers
+        .get("x-request-id")
+        .expect("every answer has x-request-id")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let json = response.json().await.expect("JSON body");
+    (status, request_id, headers, json)
+}
+
+/// Presigns the given `(local_file_path, content_type)` pairs and returns the 200 items.
+pub async fn presign(emulator: &Emulator, files: &[(&str, Option<&str>)]) -> Vec<Value> {
+    let files: Vec<Value> = files
+        .iter()
+        .map(|(path, ct)| json!({"local_file_path": path, "content_type": ct}))
+        .collect();
+    let (status, _, _, body) = presign_raw(
+        emulator,
+        Some(KEY),
+        &json!({"workspace_uuid": null, "files": files}),
+    )
+    .await;
+    assert_eq!(status, 200, "presign failed: {body}");
+    body["files"].as_array().unwrap().clone()
+}
+
+/// Asserts the 4xx/5xx envelope and that its request_id matches the header; returns
+/// `error.code`.
+pub fn envelope_code(request_id: &str, body: &Value) -> String {
+    assert_eq!(
+        body["request_id"], request_id,
+        "request_id matches x-request-id: {body}"
+    );
+    assert!(
+        body["error"]["message"].is_string(),
+        "message present: {body}"
+    );
+    assert!(
+        body["error"]["details"].is_object(),
+        "details present: {body}"
+    );
+    body["error"]["code"].as_str().unwrap().to_owned()
+}
+
+/// An S3 error: status, `<Code>`, `<Message>`, after checking the content type and that
+/// `<RequestId>` matches `x-request-id`.
+pub async fn s3_error(response: reqwest::Response) -> (u16, String, String) {
+    let status = response.status().as_u16();
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/xml",
+        "store errors are XML"
+    );
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let text = response.text().await.unwrap();
+    assert!(
+        text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+        "{text}"
+    );
+    assert_eq!(tag(&text, "RequestId"), request_id, "{text}");
+    (status, tag(&text, "Code"), tag(&text, "Message"))
+}
+
+fn tag(xml: &str, name: &str) -> String {
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    let start = xml
+        .find(&open)
+        .unwrap_or_else(|| panic!("no <{name}> in {xml}"))
+        + open.len();
+    let end = xml[start..].find(&close).unwrap() + start;
+    xml[start..end].to_owned()
+}
+
+/// Every regular file under `dir`, recursively.
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
