@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// Where the local emulator keeps files unless `--data-dir` says otherwise.
+pub const DEFAULT_DATA_DIR: &str = ".aymara/local";
+
 /// Retries per API call and per file unless `--max-retries` says otherwise.
 pub const DEFAULT_MAX_RETRIES: u32 = 5;
 
@@ -22,6 +25,8 @@ pub enum Command {
     /// Work with files.
     #[command(subcommand)]
     Files(FilesCommand),
+    /// Run the local emulator of the Files API and its object store until Ctrl-C.
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -36,8 +41,14 @@ pub enum FilesCommand {
 #[derive(Debug, Args)]
 pub struct ApiArgs {
     /// The API's base URL (https, or http to localhost) [env: AYMARA_AI_BASE_URL]
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", conflicts_with = "local")]
     pub base_url: Option<String>,
+    /// Use a local emulator started for this command: no key, no network needed.
+    #[arg(long)]
+    pub local: bool,
+    /// With --local: where the emulator stores files.
+    #[arg(long, value_name = "DIR", requires = "local", default_value = DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
     /// Retries after a transient failure, per API call and per file. Higher than the
     /// SDK's default of 2: a bulk upload over a flaky link should not lose a file to three
     /// unlucky resets.
@@ -85,4 +96,42 @@ pub struct CreateArgs {
     pub json: bool,
     #[command(flatten)]
     pub api: ApiArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+    /// Where stored files go.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
+    /// An accepted x-api-key (repeat for several). Without any, every non-empty key is
+    /// accepted. This is the emulator's own key, never a real one.
+    #[arg(long = "api-key", value_name = "KEY")]
+    pub api_keys: Vec<String>,
+    /// Lifetime of presigned URLs, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 900)]
+    pub url_ttl_secs: u64,
+    /// Seed of the fault generators: the same seed gives the same faults.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub fault_seed: u64,
+    /// Share of presign calls answered 429 with Retry-After (0 to 1).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub presign_429_rate: f64,
+    /// Share of presign calls answered 503 (0 to 1).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub presign_503_rate: f64,
+    /// Share of PUTs answered 500 (0 to 1).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub put_500_rate: f64,
+    /// Share of PUTs whose connection is reset mid-body (0 to 1).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub put_reset_rate: f64,
+    /// Delay added to every answer, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Retry-After sent with injected 429s, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 1)]
+    pub retry_after_secs: u64,
 }

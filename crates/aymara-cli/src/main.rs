@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod local;
 mod output;
 mod paths;
 mod progress;
@@ -66,6 +67,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Files(FilesCommand::Upload(args)) => commands::upload(args).await,
             Command::Files(FilesCommand::Create(args)) => commands::create(args).await,
+            Command::Serve(args) => local::serve(args).await,
         }
     });
     match result {

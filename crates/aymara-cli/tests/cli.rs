@@ -6,13 +6,10 @@ use std::path::Path;
 use aymara_tests::mock::{Canned, MockServer, ResetStore};
 use serde_json::Value;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
 
-/// Runs the binary off the async runtime, so the mock keeps serving meanwhile.
+use common::{Invocation, Run};
+
 async fn aymara(server: &MockServer, key: Option<&str>, dir: &Path, args: &[&str]) -> Run {
     aymara_logged(server, key, dir, args, None).await
 }
@@ -24,27 +21,14 @@ async fn aymara_logged(
     args: &[&str],
     rust_log: Option<&str>,
 ) -> Run {
-    let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_aymara"));
-    command
-        .current_dir(dir)
-        .env_remove("AYMARA_AI_API_KEY")
-        .env_remove("RUST_LOG")
-        .env("AYMARA_AI_BASE_URL", server.url())
-        .args(args);
-    if let Some(filter) = rust_log {
-        command.env("RUST_LOG", filter);
-    }
-    if let Some(key) = key {
-        command.env("AYMARA_AI_API_KEY", key);
-    }
-    let output = tokio::task::spawn_blocking(move || command.output().expect("runs"))
-        .await
-        .expect("joins");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    common::run(Invocation {
+        base_url: server.url(),
+        key,
+        dir,
+        args,
+        rust_log,
+    })
+    .await
 }
 
 fn tree(dir: &Path) {

@@ -134,9 +134,11 @@ pub(crate) async fn post_files(
 
     let bytes = match read_limited(body, MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
+        // 422 rather than 413: the contract documents 422 for a request it will not take,
+        // and an emulator must not answer statuses the contract does not list.
         Err(BodyError::TooLarge) => {
             return api_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "validation.invalid_request",
                 "the request body is larger than 1 MiB",
                 json!({"field": "body", "limit_bytes": MAX_BODY_BYTES}),

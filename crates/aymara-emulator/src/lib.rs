@@ -7,7 +7,8 @@
 //! - `POST /v2/files`: `x-api-key` check (401 `auth.invalid_key`), validation (422
 //!   `validation.invalid_format` for a body that is not a JSON object, 422
 //!   `validation.invalid_request` with `details.field` naming the field otherwise, including
-//!   more than [`EmulatorConfig::max_files_per_request`] files), a 1 MiB body limit (413),
+//!   more than [`EmulatorConfig::max_files_per_request`] files), a 1 MiB body limit (422
+//!   naming `body`),
 //!   then one presigned URL per file, in request order. `workspace_uuid` is echoed as given
 //!   (`null` stays `null`). `remote_file_path` is `files/<file_uuid>/<name>`, where `name` is
 //!   the base name of `local_file_path` with anything unsafe removed.

@@ -133,11 +133,12 @@ async fn oversized_body_is_refused() {
     let long = "x".repeat(2 * 1024 * 1024);
     let body = json!({"files": [{"local_file_path": long}]});
     let (status, request_id, _, json) = presign_raw(&emulator, Some(KEY), &body).await;
-    assert_eq!(status, 413);
+    assert_eq!(status, 422);
     assert_eq!(
         envelope_code(&request_id, &json),
         "validation.invalid_request"
     );
+    assert_eq!(json["error"]["details"]["field"], "body");
 }
 
 #[tokio::test]

@@ -1,0 +1,81 @@
+//! The emulator behind `--local` and `aymara serve`.
+
+use std::time::Duration;
+
+use aymara_emulator::{Emulator, EmulatorConfig, Faults};
+
+use crate::Failure;
+use crate::cli::ServeArgs;
+
+/// The key `--local` uses with the emulator it starts: both live only for one command, on
+/// a loopback port.
+pub const LOCAL_KEY: &str = "aymara-local";
+
+/// Starts an emulator for one command, storing under `data_dir`.
+pub async fn start_for_command(data_dir: &std::path::Path) -> Result<Emulator, Failure> {
+    Emulator::start(EmulatorConfig {
+        data_dir: Some(data_dir.to_path_buf()),
+        api_keys: vec![LOCAL_KEY.to_string()],
+        ..EmulatorConfig::default()
+    })
+    .await
+    .map_err(|e| {
+        Failure::usage(format!(
+            "cannot start the local emulator in {}: {e}",
+            data_dir.display()
+        ))
+    })
+}
+
+fn rate(name: &str, value: f64) -> Result<f64, Failure> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(Failure::usage(format!(
+            "--{name} must be between 0 and 1, got {value}"
+        )))
+    }
+}
+
+/// `aymara serve`: prints the base URL on stdout (and how to use it on stderr), serves
+/// until Ctrl-C, then shuts down cleanly.
+pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
+    let faults = Faults {
+        seed: args.fault_seed,
+        presign_429_rate: rate("presign-429-rate", args.presign_429_rate)?,
+        presign_503_rate: rate("presign-503-rate", args.presign_503_rate)?,
+        put_500_rate: rate("put-500-rate", args.put_500_rate)?,
+        put_reset_rate: rate("put-reset-rate", args.put_reset_rate)?,
+        latency: Duration::from_millis(args.latency_ms),
+        retry_after: Duration::from_secs(args.retry_after_secs),
+    };
+    let emulator = Emulator::start(EmulatorConfig {
+        addr: args.addr,
+        data_dir: Some(args.data_dir.clone()),
+        api_keys: args.api_keys,
+        url_ttl: Duration::from_secs(args.url_ttl_secs),
+        faults,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .map_err(|e| Failure::usage(format!("cannot start the emulator on {}: {e}", args.addr)))?;
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", emulator.base_url()).map_err(Failure::io)?;
+        out.flush().map_err(Failure::io)?;
+    }
+    eprintln!(
+        "Aymara emulator listening on {url} (files in {dir}); Ctrl-C stops it.\n\
+         Point a client at it with: export AYMARA_AI_BASE_URL={url}",
+        url = emulator.base_url(),
+        dir = args.data_dir.display(),
+    );
+    emulator
+        .run_until(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+    eprintln!("Aymara emulator stopped");
+    Ok(())
+}
