@@ -190,24 +190,27 @@ async fn presign_batch(
 ) -> Presigned {
     let workspace = options.workspace_uuid.clone();
     let earlier = fatal.lock().ok().and_then(|f| f.clone());
-    if let Some(error) = earlier {
-        return presign::fail_all(batch, error, workspace);
-    }
-    if cancel.is_cancelled() {
-        return presign::fail_all(batch, Error::Cancelled, workspace);
-    }
-    let batch_for_cancel = batch.clone();
-    tokio::select! {
-        presigned = presign::presign(files, batch, workspace.clone()) => {
-            if let Some((_, Err(error))) = presigned.files.first()
-                && is_fatal(error)
+    let answer = match earlier {
+        Some(error) => Err(error),
+        None if cancel.is_cancelled() => Err(Error::Cancelled),
+        None => tokio::select! {
+            answer = presign::presign(files, &batch, workspace.as_deref()) => answer,
+            () = cancel.cancelled() => Err(Error::Cancelled),
+        },
+    };
+    match answer {
+        Ok((answered, targets)) => Presigned {
+            workspace_uuid: answered.or(workspace),
+            files: batch.into_iter().zip(targets).collect(),
+        },
+        Err(error) => {
+            if is_fatal(&error)
                 && let Ok(mut fatal) = fatal.lock()
             {
                 fatal.get_or_insert_with(|| error.clone());
             }
-            presigned
+            Presigned::failed(batch, error, workspace)
         }
-        () = cancel.cancelled() => presign::fail_all(batch_for_cancel, Error::Cancelled, workspace),
     }
 }
 

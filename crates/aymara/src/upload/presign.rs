@@ -20,14 +20,33 @@ pub(crate) struct Presigned {
     pub files: Vec<(PlannedFile, Result<Target, Error>)>,
 }
 
-/// Presigns one batch. A failed call fails every file of the batch with the same error.
+impl Presigned {
+    /// Every file of the batch failed with the same error (a refused call, say).
+    pub(crate) fn failed(
+        batch: Vec<PlannedFile>,
+        error: Error,
+        workspace_uuid: Option<String>,
+    ) -> Self {
+        Self {
+            workspace_uuid,
+            files: batch
+                .into_iter()
+                .map(|file| (file, Err(error.clone())))
+                .collect(),
+        }
+    }
+}
+
+/// Presigns one batch: the workspace the API answered with, and one target per file in
+/// batch order. A failed call, or an answer that does not match the request, is an error
+/// for the whole batch.
 pub(crate) async fn presign(
     files: Files<'_>,
-    batch: Vec<PlannedFile>,
-    workspace_uuid: Option<String>,
-) -> Presigned {
+    batch: &[PlannedFile],
+    workspace_uuid: Option<&str>,
+) -> Result<(Option<String>, Vec<Result<Target, Error>>), Error> {
     let request = FileUploadRequest {
-        workspace_uuid: workspace_uuid.clone(),
+        workspace_uuid: workspace_uuid.map(str::to_string),
         files: batch
             .iter()
             .map(|file| FileUploadRequestItem {
@@ -36,34 +55,9 @@ pub(crate) async fn presign(
             })
             .collect(),
     };
-    match files.create(&request).await {
-        Ok(response) => {
-            let response = response.into_inner();
-            let workspace_uuid = response.workspace_uuid.or(workspace_uuid);
-            match match_answers(&batch, response.files) {
-                Ok(targets) => Presigned {
-                    workspace_uuid,
-                    files: batch.into_iter().zip(targets).collect(),
-                },
-                Err(error) => fail_all(batch, error, workspace_uuid),
-            }
-        }
-        Err(error) => fail_all(batch, error, workspace_uuid),
-    }
-}
-
-pub(crate) fn fail_all(
-    batch: Vec<PlannedFile>,
-    error: Error,
-    workspace_uuid: Option<String>,
-) -> Presigned {
-    Presigned {
-        workspace_uuid,
-        files: batch
-            .into_iter()
-            .map(|file| (file, Err(error.clone())))
-            .collect(),
-    }
+    let response = files.create(&request).await?.into_inner();
+    let targets = match_answers(batch, response.files)?;
+    Ok((response.workspace_uuid, targets))
 }
 
 /// Pairs each requested file with its answer. Answers are matched by `local_file_path`
