@@ -166,6 +166,16 @@ impl MockServer {
         &self.base_url
     }
 
+    /// A client for this server (key `test-key`) with the given retry budget.
+    pub fn client(&self, max_retries: u32) -> aymara::Client {
+        aymara::Client::builder()
+            .api_key("test-key")
+            .base_url(self.url())
+            .max_retries(max_retries)
+            .build()
+            .expect("a loopback base URL is valid")
+    }
+
     /// Answers the next presign calls with these, in order, before behaving normally.
     pub fn script_presign(&self, answers: impl IntoIterator<Item = Canned>) {
         lock(&self.shared.presign_script).extend(answers);
@@ -378,5 +388,16 @@ impl ResetStore {
     /// Connections reset so far.
     pub fn resets(&self) -> usize {
         *lock(&self.resets_done)
+    }
+}
+
+/// A presign request for one file, `a.csv`.
+pub fn one_file_request() -> aymara::types::FileUploadRequest {
+    aymara::types::FileUploadRequest {
+        workspace_uuid: None,
+        files: vec![aymara::types::FileUploadRequestItem {
+            local_file_path: "a.csv".into(),
+            content_type: None,
+        }],
     }
 }

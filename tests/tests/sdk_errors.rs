@@ -1,32 +1,12 @@
 //! How API answers turn into `aymara::Error`: every documented status, an undocumented one,
 //! and bodies that are not the error envelope.
 
-use aymara::types::{FileUploadRequest, FileUploadRequestItem};
 use aymara::{ApiErrorKind, Client, Error, ErrorCode};
-use aymara_tests::mock::{Canned, MockServer};
-
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .api_key("test-key")
-        .base_url(server.url())
-        .max_retries(0)
-        .build()
-        .unwrap()
-}
-
-fn request() -> FileUploadRequest {
-    FileUploadRequest {
-        workspace_uuid: None,
-        files: vec![FileUploadRequestItem {
-            local_file_path: "a.csv".into(),
-            content_type: None,
-        }],
-    }
-}
+use aymara_tests::mock::{Canned, MockServer, one_file_request};
 
 async fn api_error(server: &MockServer, canned: Canned) -> aymara::ApiError {
     server.script_presign([canned]);
-    match client(server).files().create(&request()).await {
+    match server.client(0).files().create(&one_file_request()).await {
         Err(Error::Api(api)) => *api,
         other => panic!("expected an API error, got {other:?}"),
     }
@@ -187,9 +167,10 @@ async fn bodies_that_are_not_the_envelope_keep_status_and_a_bounded_snippet() {
 async fn a_200_that_is_not_the_contract_is_an_invalid_response() {
     let server = MockServer::start().await;
     server.script_presign([Canned::raw(200, "application/json", "<html>")]);
-    let error = client(&server)
+    let error = server
+        .client(0)
         .files()
-        .create(&request())
+        .create(&one_file_request())
         .await
         .unwrap_err();
     assert!(matches!(error, Error::InvalidResponse(_)), "{error:?}");
@@ -206,7 +187,11 @@ async fn a_refused_connection_is_a_connection_error_naming_the_url() {
         .max_retries(0)
         .build()
         .unwrap();
-    let error = client.files().create(&request()).await.unwrap_err();
+    let error = client
+        .files()
+        .create(&one_file_request())
+        .await
+        .unwrap_err();
     assert!(matches!(error, Error::Connection { .. }), "{error:?}");
     assert!(error.to_string().contains(&url), "{error}");
     assert!(error.is_retryable());
@@ -215,7 +200,12 @@ async fn a_refused_connection_is_a_connection_error_naming_the_url() {
 #[tokio::test]
 async fn the_key_goes_to_the_api_with_our_user_agent_and_no_api_version_header() {
     let server = MockServer::start().await;
-    let response = client(&server).files().create(&request()).await.unwrap();
+    let response = server
+        .client(0)
+        .files()
+        .create(&one_file_request())
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.request_id(), Some("req-mock-ok"));
     assert_eq!(response.files.len(), 1);

@@ -3,28 +3,8 @@
 
 use std::time::Duration;
 
-use aymara::types::{FileUploadRequest, FileUploadRequestItem};
-use aymara::{Client, Error};
-use aymara_tests::mock::{Canned, MockServer};
-
-fn client(server: &MockServer, retries: u32) -> Client {
-    Client::builder()
-        .api_key("k")
-        .base_url(server.url())
-        .max_retries(retries)
-        .build()
-        .unwrap()
-}
-
-fn request() -> FileUploadRequest {
-    FileUploadRequest {
-        workspace_uuid: None,
-        files: vec![FileUploadRequestItem {
-            local_file_path: "a.csv".into(),
-            content_type: None,
-        }],
-    }
-}
+use aymara::Error;
+use aymara_tests::mock::{Canned, MockServer, one_file_request};
 
 /// Gaps between consecutive presign calls.
 fn gaps(server: &MockServer) -> Vec<Duration> {
@@ -43,7 +23,12 @@ async fn retry_after_seconds_and_milliseconds_are_honoured() {
         unavailable().header("retry-after", "3"),
         Canned::envelope(429, "quota.limit_exceeded", "r").header("retry-after-ms", "1500"),
     ]);
-    let response = client(&server, 2).files().create(&request()).await.unwrap();
+    let response = server
+        .client(2)
+        .files()
+        .create(&one_file_request())
+        .await
+        .unwrap();
     assert_eq!(response.files.len(), 1);
     assert_eq!(
         gaps(&server),
@@ -56,7 +41,12 @@ async fn retry_after_as_an_http_date_is_honoured() {
     let server = MockServer::start().await;
     let at = std::time::SystemTime::now() + Duration::from_secs(10);
     server.script_presign([unavailable().header("retry-after", &httpdate::fmt_http_date(at))]);
-    client(&server, 1).files().create(&request()).await.unwrap();
+    server
+        .client(1)
+        .files()
+        .create(&one_file_request())
+        .await
+        .unwrap();
     let gap = gaps(&server)[0];
     // An HTTP date has whole-second precision, and wall time moves on while we test.
     assert!(
@@ -69,7 +59,12 @@ async fn retry_after_as_an_http_date_is_honoured() {
 async fn without_a_hint_the_backoff_grows_from_half_a_second_with_jitter() {
     let server = MockServer::start().await;
     server.script_presign([unavailable(), unavailable(), unavailable()]);
-    client(&server, 3).files().create(&request()).await.unwrap();
+    server
+        .client(3)
+        .files()
+        .create(&one_file_request())
+        .await
+        .unwrap();
     let gaps = gaps(&server);
     assert_eq!(gaps.len(), 3);
     for (gap, full) in gaps.iter().zip([500u64, 1000, 2000]) {
@@ -87,14 +82,20 @@ async fn x_should_retry_overrides_the_status_both_ways() {
     server.script_presign([Canned::envelope(400, "validation.invalid_request", "r")
         .header("x-should-retry", "true")
         .header("retry-after", "1")]);
-    client(&server, 2).files().create(&request()).await.unwrap();
+    server
+        .client(2)
+        .files()
+        .create(&one_file_request())
+        .await
+        .unwrap();
     assert_eq!(server.presigns().len(), 2);
 
     let server = MockServer::start().await;
     server.script_presign([unavailable().header("x-should-retry", "false")]);
-    let error = client(&server, 2)
+    let error = server
+        .client(2)
         .files()
-        .create(&request())
+        .create(&one_file_request())
         .await
         .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
@@ -108,9 +109,10 @@ async fn exhaustion_returns_the_last_error_after_max_retries_plus_one_attempts()
         Canned::envelope(429, "quota.limit_exceeded", &format!("req-{i}"))
             .header("retry-after", "2")
     }));
-    let error = client(&server, 2)
+    let error = server
+        .client(2)
         .files()
-        .create(&request())
+        .create(&one_file_request())
         .await
         .unwrap_err();
     assert_eq!(server.presigns().len(), 3);
@@ -122,9 +124,10 @@ async fn exhaustion_returns_the_last_error_after_max_retries_plus_one_attempts()
 
     let server = MockServer::start().await;
     server.script_presign([unavailable()]);
-    let error = client(&server, 0)
+    let error = server
+        .client(0)
         .files()
-        .create(&request())
+        .create(&one_file_request())
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Api(_)));
@@ -139,9 +142,10 @@ async fn exhaustion_returns_the_last_error_after_max_retries_plus_one_attempts()
 async fn a_permanent_error_is_not_retried() {
     let server = MockServer::start().await;
     server.script_presign([Canned::envelope(422, "validation.invalid_request", "r")]);
-    client(&server, 5)
+    server
+        .client(5)
         .files()
-        .create(&request())
+        .create(&one_file_request())
         .await
         .unwrap_err();
     assert_eq!(server.presigns().len(), 1);

@@ -4,18 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use aymara::{Client, Error, ProgressEvent, UploadOptions};
+use aymara::{Error, ProgressEvent, UploadOptions};
 use aymara_tests::mock::{Canned, MockServer, ResetStore};
 use sha2::{Digest, Sha256};
-
-fn client(server: &MockServer, retries: u32) -> Client {
-    Client::builder()
-        .api_key("k")
-        .base_url(server.url())
-        .max_retries(retries)
-        .build()
-        .unwrap()
-}
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
@@ -33,7 +24,8 @@ async fn one_file_and_an_empty_file_are_streamed_with_content_length() {
     let dir = tempfile::tempdir().unwrap();
     let csv = write(dir.path(), "prompts.csv", b"a,b\n1,2\n");
     let empty = write(dir.path(), "empty.png", b"");
-    let report = client(&server, 0)
+    let report = server
+        .client(0)
         .files()
         .upload([&csv, &empty], UploadOptions::new().workspace_uuid("ws-1"))
         .await
@@ -83,7 +75,8 @@ async fn a_64_mib_file_is_sent_with_content_length_and_never_chunked() {
     let dir = tempfile::tempdir().unwrap();
     let bytes: Vec<u8> = (0..64 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
     let big = write(dir.path(), "video.mp4", &bytes);
-    let report = client(&server, 0)
+    let report = server
+        .client(0)
         .files()
         .upload([&big], UploadOptions::new())
         .await
@@ -115,7 +108,8 @@ async fn two_hundred_fifty_files_take_three_presign_batches_and_one_put_each() {
             )
         })
         .collect();
-    let report = client(&server, 0)
+    let report = server
+        .client(0)
         .files()
         .upload(&paths, UploadOptions::new())
         .await
@@ -147,7 +141,7 @@ async fn batch_size_is_configurable_and_bounded() {
     let paths: Vec<PathBuf> = (0..5)
         .map(|i| write(dir.path(), &format!("{i}.txt"), b"x"))
         .collect();
-    let files = client(&server, 0);
+    let files = server.client(0);
     files
         .files()
         .upload(&paths, UploadOptions::new().batch_size(2))
@@ -187,7 +181,8 @@ async fn failed_puts_are_retried_and_a_store_403_is_a_storage_error_without_the_
             "<Error><Code>SlowDown</Code></Error>",
         ),
     ]);
-    let report = client(&server, 2)
+    let report = server
+        .client(2)
         .files()
         .upload([&file], UploadOptions::new())
         .await
@@ -198,7 +193,8 @@ async fn failed_puts_are_retried_and_a_store_403_is_a_storage_error_without_the_
     let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
 <Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message></Error>"#;
     server.script_put([Canned::raw(403, "application/xml", xml)]);
-    let report = client(&server, 2)
+    let report = server
+        .client(2)
         .files()
         .upload([&file], UploadOptions::new())
         .await
@@ -227,7 +223,8 @@ async fn connections_reset_mid_body_are_retried() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = vec![7u8; 3 * 1024 * 1024];
     let file = write(dir.path(), "big.bin", &bytes);
-    let report = client(&server, 2)
+    let report = server
+        .client(2)
         .files()
         .upload([&file], UploadOptions::new())
         .await
@@ -245,7 +242,8 @@ async fn a_reset_with_retries_disabled_fails_that_file_as_a_connection_error() {
     server.set_store(store.url());
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "big.bin", &vec![1u8; 1024 * 1024]);
-    let report = client(&server, 0)
+    let report = server
+        .client(0)
         .files()
         .upload([&file], UploadOptions::new())
         .await
@@ -266,7 +264,8 @@ async fn fewer_answers_than_files_fail_the_batch_as_invalid_response() {
         write(dir.path(), "a.txt", b"a"),
         write(dir.path(), "b.txt", b"b"),
     ];
-    let report = client(&server, 0)
+    let report = server
+        .client(0)
         .files()
         .upload(&paths, UploadOptions::new())
         .await
@@ -293,7 +292,8 @@ async fn a_file_whose_size_changes_after_planning_fails_clearly() {
             std::fs::write(&target, b"a\nb\nc\n").unwrap();
         }
     });
-    let report = client(&server, 2)
+    let report = server
+        .client(2)
         .files()
         .upload([&file, &stable], options)
         .await
@@ -318,7 +318,8 @@ async fn bad_paths_fail_alone_before_any_network_call_and_in_input_order() {
     let dir = tempfile::tempdir().unwrap();
     let good = write(dir.path(), "good.csv", b"x");
     let missing = dir.path().join("missing.csv");
-    let report = client(&server, 0)
+    let report = server
+        .client(0)
         .files()
         .upload(
             [&missing, &good, &dir.path().to_path_buf()],
@@ -353,7 +354,8 @@ async fn an_auth_failure_fails_every_file_without_hammering_the_api() {
     let paths: Vec<PathBuf> = (0..250)
         .map(|i| write(dir.path(), &format!("{i}.txt"), b"x"))
         .collect();
-    let report = client(&server, 2)
+    let report = server
+        .client(2)
         .files()
         .upload(&paths, UploadOptions::new())
         .await
@@ -392,7 +394,8 @@ async fn progress_events_account_for_every_byte_and_file() {
         };
         sink.lock().unwrap().push(line);
     });
-    client(&server, 0)
+    server
+        .client(0)
         .files()
         .upload(&paths, options)
         .await
@@ -426,7 +429,8 @@ async fn cancellation_fails_what_is_not_done() {
         .collect();
     let token = aymara::CancellationToken::new();
     token.cancel();
-    let report = client(&server, 0)
+    let report = server
+        .client(0)
         .files()
         .upload(&paths, UploadOptions::new().cancel_token(token))
         .await
