@@ -449,3 +449,59 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_prints_its_url_serves_and_stops_cleanly_on_ctrl_c() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_aymara"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--api-key",
+            KEY,
+            "--data-dir",
+        ])
+        .arg(dir.path().join("store"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(serve.stdout.take().unwrap());
+    let mut url = String::new();
+    stdout.read_line(&mut url).unwrap();
+    let url = url.trim().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+
+    std::fs::write(dir.path().join("a.csv"), "x,y\n").unwrap();
+    let run = common::run(Invocation {
+        base_url: &url,
+        key: Some(KEY),
+        dir: dir.path(),
+        args: &["files", "upload", "--json", "a.csv"],
+        rust_log: None,
+    })
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let remote = json["files"][0]["remote_file_path"].as_str().unwrap();
+    let stored = dir
+        .path()
+        .join("store")
+        .join(remote.trim_start_matches("files/"));
+    assert_eq!(std::fs::read(stored).unwrap(), b"x,y\n");
+
+    let interrupted = Command::new("kill")
+        .args(["-INT", &serve.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let status = tokio::task::spawn_blocking(move || serve.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    assert!(String::from_utf8_lossy(&status.stderr).contains("Aymara emulator stopped"));
+}
