@@ -77,5 +77,14 @@ pub fn run() -> Result<Vec<&'static str>> {
     for step in rest {
         record(step.name, cargo(step.args)?);
     }
+    // Last, so a broken bench never hides the tests' own failures.
+    let bench = crate::bench::run(crate::bench::Options {
+        quick: true,
+        runs: None,
+    });
+    if let Err(e) = &bench {
+        eprintln!("error: {e:#}");
+    }
+    record("cargo xtask bench --quick", bench.is_ok());
     Ok(failed)
 }

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+pub mod bench;
 pub mod ci;
 pub mod codegen;
 pub mod lint;

@@ -34,6 +34,17 @@ enum Command {
     Ci,
     /// Install the non-Rust test tools (Prism, the official Python SDK) into tools/.
     Tools,
+    /// Benchmark the release CLI against curl and the official Python SDK on the emulator;
+    /// print the table and rewrite BENCHMARKS.md.
+    Bench {
+        /// Every case at tiny sizes, once: checks the bench and every contender still work.
+        /// Judges no target and writes nothing.
+        #[arg(long)]
+        quick: bool,
+        /// Runs per contender (default: 5; 3 for the Python SDK).
+        #[arg(long, value_name = "N", conflicts_with = "quick")]
+        runs: Option<usize>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -51,6 +62,9 @@ fn main() -> ExitCode {
             eprintln!("{tools:#?}");
             ExitCode::SUCCESS
         }),
+        Command::Bench { quick, runs } => {
+            xtask::bench::run(xtask::bench::Options { quick, runs }).map(|()| ExitCode::SUCCESS)
+        }
         Command::Ci => xtask::ci::run().map(|failed| {
             if failed.is_empty() {
                 eprintln!("all checks passed");

@@ -28,6 +28,10 @@ pub struct EmulatorConfig {
     pub faults: Faults,
     /// The most files one `POST /v2/files` may name; more is a 422 naming `files`.
     pub max_files_per_request: usize,
+    /// Check, count and hash PUT bodies as usual but write nothing to disk: objects are
+    /// recorded (size, SHA-256) with an empty `path`. For benchmarks, where writing a large
+    /// body to disk would make the store, not the client, the bottleneck.
+    pub discard_bodies: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -39,6 +43,7 @@ impl Default for EmulatorConfig {
             url_ttl: Duration::from_secs(15 * 60),
             faults: Faults::default(),
             max_files_per_request: 100,
+            discard_bodies: false,
         }
     }
 }
@@ -56,6 +61,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("url_ttl", &self.url_ttl)
             .field("faults", &self.faults)
             .field("max_files_per_request", &self.max_files_per_request)
+            .field("discard_bodies", &self.discard_bodies)
             .finish()
     }
 }

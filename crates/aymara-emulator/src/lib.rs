@@ -124,6 +124,7 @@ impl Emulator {
             dice: faults::Dice::new(config.faults.seed),
             faults: config.faults,
             max_files_per_request: config.max_files_per_request,
+            discard_bodies: config.discard_bodies,
             signer: Signer::random()?,
             counters: stats::Counters::default(),
             objects: Mutex::default(),

@@ -23,6 +23,8 @@ pub(crate) struct Shared {
     pub(crate) url_ttl: Duration,
     pub(crate) faults: Faults,
     pub(crate) max_files_per_request: usize,
+    /// See [`crate::EmulatorConfig::discard_bodies`].
+    pub(crate) discard_bodies: bool,
     pub(crate) signer: Signer,
     pub(crate) dice: Dice,
     pub(crate) counters: Counters,

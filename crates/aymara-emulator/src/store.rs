@@ -54,7 +54,8 @@ pub struct StoredObject {
     pub content_type: String,
     /// Successful PUTs to this object; more than one means the client re-sent it.
     pub puts: u32,
-    /// Where the bytes are on disk.
+    /// Where the bytes are on disk; empty when the emulator discards bodies
+    /// ([`EmulatorConfig::discard_bodies`](crate::EmulatorConfig::discard_bodies)).
     pub path: PathBuf,
 }
 
@@ -308,17 +309,22 @@ async fn put_checked(
     };
 
     // Dropping `temp` (on any early return, or when the connection task drops this future
-    // after a reset) deletes the partial file.
-    let temp = match tempfile::Builder::new()
-        .prefix("put-")
-        .suffix(".part")
-        .tempfile_in(&shared.parts_dir)
-    {
-        Ok(temp) => temp,
-        Err(e) => return internal("cannot create a temporary file", e),
+    // after a reset) deletes the partial file. With `discard_bodies` there is no file.
+    let mut part = if shared.discard_bodies {
+        None
+    } else {
+        match tempfile::Builder::new()
+            .prefix("put-")
+            .suffix(".part")
+            .tempfile_in(&shared.parts_dir)
+        {
+            Ok(temp) => {
+                let (file, temp) = temp.into_parts();
+                Some((tokio::fs::File::from_std(file), temp))
+            }
+            Err(e) => return internal("cannot create a temporary file", e),
+        }
     };
-    let (file, temp) = temp.into_parts();
-    let mut file = tokio::fs::File::from_std(file);
 
     let reset_at = match fault {
         PutFault::Reset => Some(upload.content_length / 2),
@@ -330,8 +336,7 @@ async fn put_checked(
     loop {
         if reset_at.is_some_and(|at| received >= at) {
             bump(&shared.counters.put_reset);
-            drop(file);
-            drop(temp);
+            drop(part);
             return reset(connection).await;
         }
         let Some(chunk) = stream.next().await else {
@@ -346,17 +351,25 @@ async fn put_checked(
             return incomplete(request_id, received, upload.content_length);
         }
         hasher.update(&chunk);
-        if let Err(e) = file.write_all(&chunk).await {
+        if let Some((file, _)) = part.as_mut()
+            && let Err(e) = file.write_all(&chunk).await
+        {
             return internal("cannot write the temporary file", e);
         }
     }
     if received != upload.content_length {
         return incomplete(request_id, received, upload.content_length);
     }
-    if let Err(e) = file.flush().await {
-        return internal("cannot flush the temporary file", e);
-    }
-    drop(file);
+    let temp = match part {
+        Some((mut file, temp)) => {
+            if let Err(e) = file.flush().await {
+                return internal("cannot flush the temporary file", e);
+            }
+            drop(file);
+            Some(temp)
+        }
+        None => None,
+    };
 
     if fault == PutFault::InternalError {
         bump(&shared.counters.put_500);
@@ -369,16 +382,23 @@ async fn put_checked(
     }
 
     let sha256 = hex::encode(hasher.finalize());
-    let dir = shared.data_dir.join(&upload.file_uuid);
-    if let Err(e) = tokio::fs::create_dir_all(&dir).await {
-        return internal("cannot create the object directory", e);
-    }
-    let path = dir.join(&upload.name);
+    let path = match &temp {
+        Some(_) => {
+            let dir = shared.data_dir.join(&upload.file_uuid);
+            if let Err(e) = tokio::fs::create_dir_all(&dir).await {
+                return internal("cannot create the object directory", e);
+            }
+            dir.join(&upload.name)
+        }
+        None => PathBuf::new(),
+    };
     {
         // Rename and record under one lock, so the table always describes the file on disk
         // even when two PUTs to one URL race.
         let mut objects = shared.object_table();
-        if let Err(e) = temp.persist(&path) {
+        if let Some(temp) = temp
+            && let Err(e) = temp.persist(&path)
+        {
             drop(objects);
             return internal("cannot move the object into place", e.error);
         }

@@ -4,13 +4,13 @@
 //! `Content-Length` (object stores refuse chunked bodies). Each attempt reopens the file and
 //! checks that its size is still the planned one.
 
-use std::io;
+use std::io::{self, Read};
+use std::path::Path;
 
 use bytes::Bytes;
-use futures_util::{StreamExt, stream};
+use futures_util::stream;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use tokio::io::AsyncReadExt;
-use tokio_util::io::ReaderStream;
+use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use crate::error::{ERROR_BODY_LIMIT, read_bounded};
@@ -22,6 +22,10 @@ use crate::{Error, urls};
 /// Bytes read from disk per chunk: large enough that syscalls and per-chunk work vanish
 /// next to the transfer, small enough that `concurrency` chunks in flight stay a few MiB.
 pub(crate) const CHUNK_SIZE: usize = 256 * 1024;
+
+/// Chunks read ahead of the socket per transfer: enough to keep the socket busy while the
+/// disk is read, few enough that `concurrency` transfers stay a few MiB.
+const READ_AHEAD: usize = 2;
 
 /// One attempt at sending `file` to `target`.
 pub(crate) async fn put_once(
@@ -68,47 +72,113 @@ pub(crate) async fn put_once(
 }
 
 /// Opens the file for one attempt and turns it into a body of exactly the planned size.
+///
+/// The file is opened and checked on the blocking pool; one of at most [`CHUNK_SIZE`] bytes
+/// is read there too and sent as one buffer. A larger one is then read by one blocking task
+/// per attempt, straight into the buffers that are sent (no intermediate copy, no hop to the
+/// blocking pool per read), at most [`READ_AHEAD`] chunks ahead of the socket, so memory
+/// stays flat whatever the size.
 async fn open_body(file: &PlannedFile, options: &UploadOptions) -> Result<reqwest::Body, Error> {
     let fail = |source: io::Error| Error::local_file(&file.path, source);
-    let handle = tokio::fs::File::open(&file.path).await.map_err(fail)?;
-    let now = handle.metadata().await.map_err(fail)?.len();
-    if now != file.size {
-        return Err(fail(io::Error::other(format!(
-            "size changed since planning (was {} bytes, now {now})",
-            file.size
-        ))));
-    }
-    if file.size == 0 {
-        return Ok(reqwest::Body::from(Bytes::new()));
-    }
+    let (path, size) = (file.path.clone(), file.size);
+    let opened = tokio::task::spawn_blocking(move || open_checked(&path, size))
+        .await
+        .map_err(|e| fail(io::Error::other(e)))?
+        .map_err(fail)?;
+    let (index, observer) = (file.index, options.observer.clone());
+    let handle = match opened {
+        Opened::Whole(bytes) => {
+            if let Some(observer) = &observer
+                && size > 0
+            {
+                observer.on_event(&ProgressEvent::BytesSent {
+                    index,
+                    sent: size,
+                    size,
+                });
+            }
+            return Ok(reqwest::Body::from(bytes));
+        }
+        Opened::Large(handle) => handle,
+    };
 
-    let (index, size) = (file.index, file.size);
-    let observer = options.observer.clone();
-    let chunks = ReaderStream::with_capacity(handle.take(size), CHUNK_SIZE);
-    // Counts what is sent, reports it, and turns a file that shrank mid-transfer into an
-    // error instead of a short body.
-    let counted = stream::unfold((chunks, 0u64), move |(mut chunks, sent)| {
+    let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(READ_AHEAD);
+    // Not awaited: it ends at the end of the file, or at its next send once the body (and
+    // so `rx`) is dropped.
+    drop(tokio::task::spawn_blocking(move || pump(handle, size, &tx)));
+    // Counts what is sent and reports it.
+    let counted = stream::unfold((rx, 0u64), move |(mut rx, sent)| {
         let observer = observer.clone();
         async move {
-            match chunks.next().await {
-                Some(Ok(chunk)) => {
+            match rx.recv().await? {
+                Ok(chunk) => {
                     let sent = sent + chunk.len() as u64;
                     if let Some(observer) = &observer {
                         observer.on_event(&ProgressEvent::BytesSent { index, sent, size });
                     }
-                    Some((Ok(chunk), (chunks, sent)))
+                    Some((Ok(chunk), (rx, sent)))
                 }
-                Some(Err(e)) => Some((Err(e), (chunks, u64::MAX))),
-                None if sent < size => Some((
-                    Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        format!("file shrank during upload ({sent} of {size} bytes read)"),
-                    )),
-                    (chunks, u64::MAX),
-                )),
-                None => None,
+                Err(e) => Some((Err(e), (rx, sent))),
             }
         }
     });
     Ok(reqwest::Body::wrap_stream(counted))
+}
+
+/// A file opened for one attempt.
+enum Opened {
+    /// All of a small file.
+    Whole(Bytes),
+    /// A file larger than one chunk, to be read by [`pump`].
+    Large(std::fs::File),
+}
+
+/// Opens `path`, checks that it still has the planned size, and reads it whole if it fits
+/// in one chunk.
+fn open_checked(path: &Path, size: u64) -> io::Result<Opened> {
+    let mut handle = std::fs::File::open(path)?;
+    let now = handle.metadata()?.len();
+    if now != size {
+        return Err(io::Error::other(format!(
+            "size changed since planning (was {size} bytes, now {now})"
+        )));
+    }
+    if size > CHUNK_SIZE as u64 {
+        return Ok(Opened::Large(handle));
+    }
+    // Checked above: `size` fits in a chunk, so in a usize.
+    let mut buf = vec![0; size as usize];
+    handle.read_exact(&mut buf).map_err(|e| shrank(e, size))?;
+    Ok(Opened::Whole(Bytes::from(buf)))
+}
+
+/// Reads `size` bytes of `handle` in chunks into `tx`; a file that ends early is an error,
+/// bytes past `size` are never read.
+fn pump(mut handle: std::fs::File, size: u64, tx: &mpsc::Sender<io::Result<Bytes>>) {
+    let mut left = size;
+    while left > 0 {
+        let want = usize::try_from(left).map_or(CHUNK_SIZE, |left| left.min(CHUNK_SIZE));
+        let mut buf = vec![0; want];
+        let chunk = match handle.read_exact(&mut buf) {
+            Ok(()) => Ok(Bytes::from(buf)),
+            Err(e) => Err(shrank(e, size)),
+        };
+        let failed = chunk.is_err();
+        if tx.blocking_send(chunk).is_err() || failed {
+            return;
+        }
+        left -= want as u64;
+    }
+}
+
+/// An early end of file means the file shrank during the upload: say so.
+fn shrank(error: io::Error, size: u64) -> io::Error {
+    if error.kind() == io::ErrorKind::UnexpectedEof {
+        io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("file shrank during upload (fewer than {size} bytes left to read)"),
+        )
+    } else {
+        error
+    }
 }
