@@ -488,3 +488,37 @@ async fn put_faults_are_deterministic_per_seed() {
         assert!(first.iter().any(|o| o == outcome), "{outcome} in {first:?}");
     }
 }
+
+#[tokio::test]
+async fn discarding_bodies_still_checks_and_records_them_but_writes_nothing() {
+    let emulator = start(EmulatorConfig {
+        discard_bodies: true,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let items = presign(&emulator, &[("big.bin", None), ("short.bin", None)]).await;
+    let bytes = vec![9u8; 200_000];
+    let response = put(&url_of(&items[0]), None, bytes.clone()).await;
+    assert_eq!(response.status(), 200);
+    let object = emulator
+        .object(items[0]["file_uuid"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(
+        (object.size, object.sha256.as_str()),
+        (200_000, sha256_hex(&bytes).as_str())
+    );
+    assert_eq!(object.path, std::path::PathBuf::new());
+    assert!(files_under(emulator.data_dir()).is_empty());
+
+    // The checks still apply: a chunked body is refused before anything is recorded.
+    let chunked = client()
+        .put(url_of(&items[1]))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter([
+            Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"x")),
+        ])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chunked.status(), 411);
+    assert_eq!(emulator.objects().len(), 1);
+}
