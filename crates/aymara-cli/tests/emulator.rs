@@ -361,14 +361,14 @@ fn set_mode(path: &Path, mode: u32) {
 }
 
 async fn unprivileged(emulator: &Emulator, dir: &Path, args: &[&str]) -> Run {
+    // The build directory may sit where that user cannot reach: run a copy from `dir`.
+    let binary = dir.join("aymara-bin");
+    std::fs::copy(env!("CARGO_BIN_EXE_aymara"), &binary).unwrap();
+    set_mode(&binary, 0o755);
     let mut command = std::process::Command::new("setpriv");
     command
-        .args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            env!("CARGO_BIN_EXE_aymara"),
-        ])
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&binary)
         .args(args)
         .current_dir(dir)
         .env_remove("RUST_LOG")
