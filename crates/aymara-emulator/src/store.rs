@@ -195,29 +195,21 @@ pub(crate) async fn put_object(
     }
 
     // Framing next, before any byte of the body is read.
-    let content_length = headers
+    // A chunked body, or none declared: S3 refuses both the same way.
+    let declared = headers
         .get(header::CONTENT_LENGTH)
-        .map(|v| v.to_str().ok().and_then(|s| s.parse::<u64>().ok()));
-    let content_length = match content_length {
-        _ if headers.contains_key(header::TRANSFER_ENCODING) => {
-            bump(&shared.counters.chunked_puts_refused);
-            return s3_error(
-                StatusCode::LENGTH_REQUIRED,
-                "MissingContentLength",
-                "You must provide the Content-Length HTTP header.",
-                &request_id,
-            );
-        }
+        .filter(|_| !headers.contains_key(header::TRANSFER_ENCODING));
+    let Some(declared) = declared else {
+        bump(&shared.counters.chunked_puts_refused);
+        return s3_error(
+            StatusCode::LENGTH_REQUIRED,
+            "MissingContentLength",
+            "You must provide the Content-Length HTTP header.",
+            &request_id,
+        );
+    };
+    let content_length = match declared.to_str().ok().and_then(|s| s.parse::<u64>().ok()) {
         None => {
-            bump(&shared.counters.chunked_puts_refused);
-            return s3_error(
-                StatusCode::LENGTH_REQUIRED,
-                "MissingContentLength",
-                "You must provide the Content-Length HTTP header.",
-                &request_id,
-            );
-        }
-        Some(None) => {
             return s3_error(
                 StatusCode::BAD_REQUEST,
                 "InvalidArgument",
@@ -225,7 +217,7 @@ pub(crate) async fn put_object(
                 &request_id,
             );
         }
-        Some(Some(n)) if n > MAX_OBJECT_BYTES => {
+        Some(n) if n > MAX_OBJECT_BYTES => {
             return s3_error(
                 StatusCode::BAD_REQUEST,
                 "EntityTooLarge",
@@ -233,7 +225,7 @@ pub(crate) async fn put_object(
                 &request_id,
             );
         }
-        Some(Some(n)) => n,
+        Some(n) => n,
     };
 
     // Then the signature, then expiry: a tampered expiry is a bad signature, not "expired".
