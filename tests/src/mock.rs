@@ -57,6 +57,15 @@ impl Canned {
         }
     }
 
+    /// An object store's XML error, as S3 sends it.
+    pub fn s3_error(status: u16, code: &str) -> Self {
+        Self::raw(
+            status,
+            "application/xml",
+            format!("<Error><Code>{code}</Code></Error>"),
+        )
+    }
+
     /// Adds a header.
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.into(), value.into()));

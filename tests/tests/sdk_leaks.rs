@@ -76,17 +76,8 @@ async fn no_secret_in_logs_errors_or_debug_through_every_path() {
     ]);
     texts.extend(failures(&client, &paths).await);
     server.script_put([
-        Canned::raw(
-            500,
-            "application/xml",
-            "<Error><Code>InternalError</Code></Error>",
-        )
-        .header("retry-after-ms", "1"),
-        Canned::raw(
-            403,
-            "application/xml",
-            "<Error><Code>SignatureDoesNotMatch</Code></Error>",
-        ),
+        Canned::s3_error(500, "InternalError").header("retry-after-ms", "1"),
+        Canned::s3_error(403, "SignatureDoesNotMatch"),
     ]);
     texts.extend(failures(&client, &paths).await);
     server.on_answer(|answer| {

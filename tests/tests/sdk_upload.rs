@@ -170,16 +170,8 @@ async fn failed_puts_are_retried_and_a_store_403_is_a_storage_error_without_the_
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "a.jsonl", b"{}\n");
     server.script_put([
-        Canned::raw(
-            500,
-            "application/xml",
-            "<Error><Code>InternalError</Code></Error>",
-        ),
-        Canned::raw(
-            503,
-            "application/xml",
-            "<Error><Code>SlowDown</Code></Error>",
-        ),
+        Canned::s3_error(500, "InternalError"),
+        Canned::s3_error(503, "SlowDown"),
     ]);
     let report = server
         .client(2)

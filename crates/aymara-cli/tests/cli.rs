@@ -345,17 +345,8 @@ async fn no_secret_in_stdout_or_stderr_under_trace_logging() {
     ]);
     runs.push(aymara_logged(&server, Some(KEY), dir.path(), &upload, Some("trace")).await);
     server.script_put([
-        Canned::raw(
-            500,
-            "application/xml",
-            "<Error><Code>InternalError</Code></Error>",
-        )
-        .header("retry-after-ms", "1"),
-        Canned::raw(
-            403,
-            "application/xml",
-            "<Error><Code>SignatureDoesNotMatch</Code></Error>",
-        ),
+        Canned::s3_error(500, "InternalError").header("retry-after-ms", "1"),
+        Canned::s3_error(403, "SignatureDoesNotMatch"),
     ]);
     runs.push(aymara_logged(&server, Some(KEY), dir.path(), &json_upload, Some("trace")).await);
     runs.push(
