@@ -401,12 +401,6 @@ impl ResetStore {
 }
 
 /// A presign request for one file, `a.csv`.
-pub fn one_file_request() -> aymara::types::FileUploadRequest {
-    aymara::types::FileUploadRequest {
-        workspace_uuid: None,
-        files: vec![aymara::types::FileUploadRequestItem {
-            local_file_path: "a.csv".into(),
-            content_type: None,
-        }],
-    }
+pub fn one_file_request() -> aymara::types::CreateRequest {
+    aymara::types::CreateRequest::new().file(aymara::types::CreateFile::local("a.csv"))
 }

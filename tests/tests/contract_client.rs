@@ -1,24 +1,18 @@
 //! The client against the spec served by Prism: what we send conforms (Prism rejects what
 //! does not), and we parse what the spec says the service answers, for every status.
 
-use aymara::types::{FileUploadRequest, FileUploadRequestItem};
+use aymara::types::{CreateFile, CreateRequest};
 use aymara::{ApiErrorKind, Client, Error, UploadOptions};
 use aymara_tests::prism::Prism;
 use reqwest::header::{HeaderMap, HeaderValue};
 
-fn request(workspace: Option<&str>) -> FileUploadRequest {
-    FileUploadRequest {
-        workspace_uuid: workspace.map(str::to_string),
-        files: vec![
-            FileUploadRequestItem {
-                local_file_path: "data/prompts.csv".into(),
-                content_type: Some("text/csv".into()),
-            },
-            FileUploadRequestItem {
-                local_file_path: "cat.png".into(),
-                content_type: None,
-            },
-        ],
+fn request(workspace: Option<&str>) -> CreateRequest {
+    let request = CreateRequest::new()
+        .file(CreateFile::local("data/prompts.csv").content_type("text/csv"))
+        .file(CreateFile::local("cat.png"));
+    match workspace {
+        Some(uuid) => request.workspace_uuid(uuid),
+        None => request,
     }
 }
 
@@ -70,7 +64,7 @@ async fn prism_accepts_our_requests_and_we_parse_every_answer_it_documents() {
             "{:?}",
             response.headers()
         );
-        assert!(!response.files.is_empty());
+        assert!(!response.files().is_empty());
     }
 
     let statuses = [
@@ -93,9 +87,9 @@ async fn prism_accepts_our_requests_and_we_parse_every_answer_it_documents() {
         let Error::Api(api) = error else {
             panic!("{status}: {error:?}")
         };
-        assert_eq!((api.status.as_u16(), api.kind), (status, kind));
+        assert_eq!((api.status().as_u16(), api.kind()), (status, kind));
         assert!(
-            api.code.is_some() && api.message.is_some(),
+            api.code().is_some() && api.message().is_some(),
             "{status}: the envelope was parsed"
         );
     }

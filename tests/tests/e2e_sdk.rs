@@ -73,7 +73,7 @@ async fn two_hundred_fifty_files_an_empty_one_and_64_mib_arrive_intact() {
         .collect();
     assert_eq!(stored.len(), 252);
     for (file, path) in report.uploaded().zip(&paths) {
-        let object = &stored[&file.file_uuid];
+        let object = &stored[file.file_uuid()];
         let bytes = std::fs::read(path).unwrap();
         assert_eq!(
             object.sha256,
@@ -82,10 +82,10 @@ async fn two_hundred_fifty_files_an_empty_one_and_64_mib_arrive_intact() {
             path.display()
         );
         assert_eq!((object.size, object.puts), (bytes.len() as u64, 1));
-        assert_eq!(object.content_type, file.content_type);
+        assert_eq!(object.content_type, file.content_type());
         assert_eq!(
-            Some(&object.remote_file_path),
-            file.remote_file_path.as_ref()
+            Some(object.remote_file_path.as_str()),
+            file.remote_file_path()
         );
     }
 }
@@ -123,7 +123,7 @@ async fn the_emulator_refuses_a_wrong_key_and_an_expired_url() {
         panic!("{error:?}")
     };
     assert_eq!(
-        (storage.status.as_u16(), storage.code.as_deref()),
+        (storage.status().as_u16(), storage.code()),
         (403, Some("AccessDenied"))
     );
     assert!(expiring.objects().is_empty());

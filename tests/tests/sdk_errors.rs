@@ -80,12 +80,15 @@ async fn every_documented_status_maps_to_its_kind_code_and_request_id() {
     for (status, kind, code, expected_code) in cases {
         let id = format!("req-{status}");
         let error = api_error(&server, Canned::envelope(status, code, &id)).await;
-        assert_eq!(error.status.as_u16(), status);
-        assert_eq!(error.kind, kind, "{status}");
-        assert_eq!(error.code, Some(expected_code), "{status}");
-        assert_eq!(error.request_id.as_deref(), Some(id.as_str()));
-        assert_eq!(error.details, Some(serde_json::json!({"field": "files"})));
-        let line = Error::Api(Box::new(error)).to_string();
+        assert_eq!(error.status().as_u16(), status);
+        assert_eq!(error.kind(), kind, "{status}");
+        assert_eq!(error.code().cloned(), Some(expected_code), "{status}");
+        assert_eq!(error.request_id(), Some(id.as_str()));
+        assert_eq!(
+            error.details().cloned(),
+            Some(serde_json::json!({"field": "files"}))
+        );
+        let line = Error::from(error).to_string();
         assert!(!line.contains('\n'));
         assert!(
             line.contains(&status.to_string()) && line.contains(code) && line.contains(&id),
@@ -103,9 +106,9 @@ async fn the_request_id_falls_back_to_the_header() {
     )
     .header("x-request-id", "req-from-header");
     let error = api_error(&server, canned).await;
-    assert_eq!(error.request_id.as_deref(), Some("req-from-header"));
+    assert_eq!(error.request_id(), Some("req-from-header"));
     assert_eq!(
-        Error::Api(Box::new(error)).to_string(),
+        Error::from(error).to_string(),
         "API error 401 Unauthorized auth.invalid_key: no (request id req-from-header)"
     );
 }
@@ -136,9 +139,9 @@ async fn bodies_that_are_not_the_envelope_keep_status_and_a_bounded_snippet() {
     for (canned, starts) in cases {
         let status = canned.status;
         let error = api_error(&server, canned).await;
-        assert_eq!(error.status.as_u16(), status);
-        assert_eq!(error.code, None);
-        let snippet = error.body_snippet.clone().expect("a snippet");
+        assert_eq!(error.status().as_u16(), status);
+        assert_eq!(error.code(), None);
+        let snippet = error.body_snippet().map(str::to_owned).expect("a snippet");
         assert!(
             snippet.len() <= aymara::BODY_SNIPPET_LIMIT,
             "{}",
@@ -148,7 +151,7 @@ async fn bodies_that_are_not_the_envelope_keep_status_and_a_bounded_snippet() {
             Some(prefix) => assert!(snippet.starts_with(prefix), "{snippet}"),
             None => assert!(snippet.is_empty()),
         }
-        let line = Error::Api(Box::new(error)).to_string();
+        let line = Error::from(error).to_string();
         assert!(
             !line.contains('\n') && line.contains(&status.to_string()),
             "{line}"
@@ -159,8 +162,8 @@ async fn bodies_that_are_not_the_envelope_keep_status_and_a_bounded_snippet() {
         Canned::raw(502, "text/html", html).header("x-request-id", "req-proxy"),
     )
     .await;
-    assert_eq!(error.kind, ApiErrorKind::Other);
-    assert_eq!(error.request_id.as_deref(), Some("req-proxy"));
+    assert_eq!(error.kind(), ApiErrorKind::Other);
+    assert_eq!(error.request_id(), Some("req-proxy"));
 }
 
 #[tokio::test]
@@ -195,6 +198,19 @@ async fn a_refused_connection_is_a_connection_error_naming_the_url() {
     assert!(matches!(error, Error::Connection { .. }), "{error:?}");
     assert!(error.to_string().contains(&url), "{error}");
     assert!(error.is_retryable());
+    // The cause is kept: its chain leads to the operating system's refusal.
+    let mut cause = std::error::Error::source(&error);
+    let mut refused = false;
+    while let Some(inner) = cause {
+        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+            refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
+        }
+        cause = inner.source();
+    }
+    assert!(
+        refused,
+        "no io::Error ConnectionRefused in the chain of {error:?}"
+    );
 }
 
 #[tokio::test]
@@ -208,7 +224,7 @@ async fn the_key_goes_to_the_api_with_our_user_agent_and_no_api_version_header()
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.request_id(), Some("req-mock-ok"));
-    assert_eq!(response.files.len(), 1);
+    assert_eq!(response.files().len(), 1);
     let call = &server.presigns()[0];
     assert_eq!(call.headers["x-api-key"], "test-key");
     assert_eq!(

@@ -31,21 +31,20 @@ async fn one_file_and_an_empty_file_are_streamed_with_content_length() {
         .await
         .unwrap();
     assert!(report.is_success(), "{report:?}");
-    assert_eq!(report.workspace_uuid.as_deref(), Some("ws-1"));
+    assert_eq!(report.workspace_uuid(), Some("ws-1"));
     let uploaded: Vec<_> = report.uploaded().collect();
-    assert_eq!(uploaded[0].local_file_path, csv.to_str().unwrap());
+    assert_eq!(uploaded[0].local_file_path(), csv.to_str().unwrap());
     assert_eq!(
-        (uploaded[0].size_bytes, uploaded[0].content_type.as_str()),
+        (uploaded[0].size_bytes(), uploaded[0].content_type()),
         (8, "text/csv")
     );
     assert_eq!(
-        (uploaded[1].size_bytes, uploaded[1].content_type.as_str()),
+        (uploaded[1].size_bytes(), uploaded[1].content_type()),
         (0, "image/png")
     );
     assert!(
         uploaded[0]
-            .remote_file_path
-            .as_deref()
+            .remote_file_path()
             .unwrap()
             .ends_with("/prompts.csv")
     );
@@ -126,10 +125,7 @@ async fn two_hundred_fifty_files_take_three_presign_batches_and_one_put_each() {
     put_ids.dedup();
     assert_eq!(put_ids.len(), 250);
     assert_eq!(server.puts().len(), 250);
-    let order: Vec<&str> = report
-        .uploaded()
-        .map(|f| f.local_file_path.as_str())
-        .collect();
+    let order: Vec<&str> = report.uploaded().map(|f| f.local_file_path()).collect();
     let given: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
     assert_eq!(order, given, "outcomes come back in input order");
 }
@@ -195,8 +191,8 @@ async fn failed_puts_are_retried_and_a_store_403_is_a_storage_error_without_the_
     let Error::Storage(storage) = error else {
         panic!("{error:?}")
     };
-    assert_eq!(storage.status.as_u16(), 403);
-    assert_eq!(storage.code.as_deref(), Some("SignatureDoesNotMatch"));
+    assert_eq!(storage.status().as_u16(), 403);
+    assert_eq!(storage.code(), Some("SignatureDoesNotMatch"));
     assert_eq!(server.puts().len(), 4, "a 403 is not retried");
     for text in [error.to_string(), format!("{error:?}")] {
         assert!(
@@ -305,12 +301,12 @@ async fn a_file_whose_size_changes_after_planning_fails_clearly() {
 }
 
 #[tokio::test]
-async fn bad_paths_fail_alone_before_any_network_call_and_in_input_order() {
+async fn bad_paths_fail_the_whole_upload_before_any_network_call_in_input_order() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let good = write(dir.path(), "good.csv", b"x");
     let missing = dir.path().join("missing.csv");
-    let report = server
+    let error = server
         .client(0)
         .files()
         .upload(
@@ -318,24 +314,27 @@ async fn bad_paths_fail_alone_before_any_network_call_and_in_input_order() {
             UploadOptions::new(),
         )
         .await
-        .unwrap();
-    let results: Vec<bool> = report.outcomes.iter().map(|o| o.result.is_ok()).collect();
-    assert_eq!(results, [false, true, false]);
-    assert_eq!(report.outcomes[0].path, missing);
+        .unwrap_err();
+    let Error::Plan(plan) = &error else {
+        panic!("{error:?}")
+    };
+    let found: Vec<(usize, &std::path::Path)> = plan
+        .problems()
+        .iter()
+        .map(|p| (p.index(), p.path()))
+        .collect();
+    assert_eq!(found, [(0, missing.as_path()), (2, dir.path())]);
     assert!(
-        report.outcomes[0]
-            .result
-            .as_ref()
-            .unwrap_err()
+        plan.problems()[0]
+            .error()
             .to_string()
             .contains("missing.csv")
     );
-    let asked = &server.presigns()[0].body["files"];
-    assert_eq!(
-        asked.as_array().unwrap().len(),
-        1,
-        "only the good file is presigned"
+    assert!(
+        error.to_string().starts_with("2 paths cannot be uploaded"),
+        "{error}"
     );
+    assert!(server.presigns().is_empty() && server.puts().is_empty());
 }
 
 #[tokio::test]
@@ -369,7 +368,6 @@ async fn progress_events_account_for_every_byte_and_file() {
     let paths = [
         write(dir.path(), "a.bin", &vec![0u8; 600 * 1024]),
         write(dir.path(), "b.bin", b"bb"),
-        dir.path().join("missing"),
     ];
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = events.clone();
@@ -394,16 +392,11 @@ async fn progress_events_account_for_every_byte_and_file() {
         .unwrap();
     let mut events = events.lock().unwrap().clone();
     assert_eq!(
-        &events[..4],
-        [
-            "queued 0 614400",
-            "queued 1 2",
-            "failed 2",
-            "planned 2 614402"
-        ]
+        &events[..3],
+        ["queued 0 614400", "queued 1 2", "planned 2 614402"]
     );
     events.sort();
-    assert_eq!(events[4..].len(), 4);
+    assert_eq!(events[3..].len(), 4);
     for expected in ["done 0", "done 1", "sent 0 614400", "sent 1 2"] {
         assert!(
             events.contains(&expected.to_string()),
@@ -413,21 +406,20 @@ async fn progress_events_account_for_every_byte_and_file() {
 }
 
 #[tokio::test]
-async fn cancellation_fails_what_is_not_done() {
+async fn a_cancelled_upload_reports_every_file_cancelled_and_sends_nothing() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let paths: Vec<PathBuf> = (0..20)
         .map(|i| write(dir.path(), &format!("{i}.txt"), b"x"))
         .collect();
-    let token = aymara::CancellationToken::new();
-    token.cancel();
-    let report = server
+    let upload = server
         .client(0)
         .files()
-        .upload(&paths, UploadOptions::new().cancel_token(token))
-        .await
-        .unwrap();
-    assert_eq!(report.failed().count(), 20);
-    assert!(report.failed().all(|(_, e)| matches!(e, Error::Cancelled)));
+        .upload(&paths, UploadOptions::new())
+        .start();
+    upload.cancel();
+    let report = upload.await.unwrap();
+    assert_eq!(report.cancelled().count(), 20);
+    assert_eq!(report.failed().count(), 0);
     assert!(server.presigns().is_empty());
 }

@@ -6,7 +6,11 @@
 //! - progenitor adds an `api-version` header carrying the spec's `info.version`. That is the
 //!   version of our description document, not a header the service defines or negotiates,
 //!   so it is removed before the request leaves.
-//! - When a response body cannot be decoded (an HTML page from a proxy, an empty or
+//! - Every response body is read here, with a limit ([`API_BODY_LIMIT`] for a success,
+//!   [`ERROR_BODY_LIMIT`] for anything else), before the generated code decodes it: a
+//!   server cannot make the client buffer without bound. A body over the limit is cut there
+//!   and [`ResponseMeta::truncated`] says so; it then fails to decode.
+//! - When a response body cannot be decoded (an HTML page from a proxy, an empty, cut or
 //!   truncated body), the generated error keeps only the bytes. [`capture_response_meta`]
 //!   keeps the status and headers of the response as well, so callers can still say which
 //!   status the server answered and with which request id.
@@ -20,13 +24,23 @@ use reqwest::header::HeaderMap;
 
 use crate::{ApiKey, Client, Error};
 
+/// Most bytes of a successful API answer read: a 100-file presign answer or a 100-item
+/// list page is a few hundred KiB at most, and nothing near this.
+pub const API_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Most bytes of an error answer read: enough for any error envelope or XML error, small
+/// enough that a huge error page costs nothing.
+pub const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
 /// The status line and headers of the last HTTP response an operation received.
 #[derive(Debug, Clone)]
 pub struct ResponseMeta {
     /// The HTTP status the server answered.
     pub status: StatusCode,
-    /// The response headers (for example `x-request-id`, `retry-after`).
+    /// The response headers (for example `x-request-id`, `retry-after`, `location`).
     pub headers: HeaderMap,
+    /// Whether the body was longer than its limit and was cut there.
+    pub truncated: bool,
 }
 
 tokio::task_local! {
@@ -45,6 +59,24 @@ pub async fn capture_response_meta<F: Future>(operation: F) -> (F::Output, Optio
         .await
 }
 
+/// Reads at most `limit` bytes of `response`'s body. Returns the bytes and whether more
+/// were sent; bytes past the limit are never read.
+pub async fn read_body_bounded(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<(Vec<u8>, bool)> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, false))
+}
+
 impl ClientHooks<ApiKey> for Client {
     async fn pre<E>(
         &self,
@@ -57,19 +89,30 @@ impl ClientHooks<ApiKey> for Client {
         Ok(())
     }
 
-    async fn post<E>(
+    async fn exec(
         &self,
-        result: &reqwest::Result<reqwest::Response>,
+        request: reqwest::Request,
         _info: &OperationInfo,
-    ) -> Result<(), Error<E>> {
-        if let Ok(response) = result {
-            let meta = ResponseMeta {
-                status: response.status(),
-                headers: response.headers().clone(),
-            };
-            // Outside `capture_response_meta` there is nobody to tell; that is fine.
-            let _ = LAST_RESPONSE.try_with(|cell| *cell.borrow_mut() = Some(meta));
-        }
-        Ok(())
+    ) -> reqwest::Result<reqwest::Response> {
+        let mut response = self.client().execute(request).await?;
+        let status = response.status();
+        let limit = if status.is_success() {
+            API_BODY_LIMIT
+        } else {
+            ERROR_BODY_LIMIT
+        };
+        let (body, truncated) = read_body_bounded(&mut response, limit).await?;
+        let meta = ResponseMeta {
+            status,
+            headers: response.headers().clone(),
+            truncated,
+        };
+        let mut rebuilt = http::Response::new(body);
+        *rebuilt.status_mut() = status;
+        *rebuilt.version_mut() = response.version();
+        *rebuilt.headers_mut() = meta.headers.clone();
+        // Outside `capture_response_meta` there is nobody to tell; that is fine.
+        let _ = LAST_RESPONSE.try_with(|cell| *cell.borrow_mut() = Some(meta));
+        Ok(reqwest::Response::from(rebuilt))
     }
 }

@@ -47,4 +47,6 @@ mod hooks;
 
 pub use api_key::ApiKey;
 pub use generated::{Client, ClientInfo, Error, ResponseValue, builder, types};
-pub use hooks::{ResponseMeta, capture_response_meta};
+pub use hooks::{
+    API_BODY_LIMIT, ERROR_BODY_LIMIT, ResponseMeta, capture_response_meta, read_body_bounded,
+};

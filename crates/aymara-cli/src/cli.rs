@@ -67,6 +67,13 @@ pub struct UploadArgs {
     /// Upload every file under the directories given.
     #[arg(short, long)]
     pub recursive: bool,
+    /// With --recursive: follow symbolic links found in directories (they are skipped and
+    /// reported otherwise). Links named on the command line are always followed.
+    #[arg(long, requires = "recursive")]
+    pub follow_symlinks: bool,
+    /// Give up on the whole upload after this many seconds; files not stored by then fail.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: Option<u64>,
     /// Files transferred at once.
     #[arg(long, value_name = "N", default_value_t = aymara::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,

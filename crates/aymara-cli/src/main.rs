@@ -6,6 +6,7 @@ mod local;
 mod output;
 mod paths;
 mod progress;
+mod signals;
 
 use std::process::ExitCode;
 
@@ -39,6 +40,11 @@ impl Failure {
 
     fn failed(lines: Vec<String>) -> Self {
         Self { code: 1, lines }
+    }
+
+    /// Ctrl-C stopped the command before everything was done: 130, as shells expect.
+    fn interrupted(lines: Vec<String>) -> Self {
+        Self { code: 130, lines }
     }
 
     fn io(error: std::io::Error) -> Self {

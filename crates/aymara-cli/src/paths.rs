@@ -1,46 +1,70 @@
 //! Turns the command line's paths into the list of files to upload, as `cp` would: a
 //! directory needs `--recursive`, and every problem is reported, none skipped.
+//!
+//! Paths named on the command line are followed if they are symbolic links. Links found
+//! while walking a directory are not, unless `--follow-symlinks` is given: they could lead
+//! anywhere on the machine. Links left out are returned, so they can be reported.
 
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-/// Expands `inputs` into files, in the order given (directory contents sorted by name).
-/// Returns every problem found, one line each, if there is any.
-pub fn expand(inputs: &[PathBuf], recursive: bool) -> Result<Vec<PathBuf>, Vec<String>> {
-    let mut files = Vec::new();
+use crate::output;
+
+/// What the command line's paths expand to.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    /// The files to upload, in the order given (directory contents sorted by name).
+    pub files: Vec<PathBuf>,
+    /// Symbolic links found under a directory and not followed.
+    pub skipped_links: Vec<PathBuf>,
+}
+
+/// Expands `inputs` into files. Returns every problem found, one line each, if there is any.
+pub fn expand(
+    inputs: &[PathBuf],
+    recursive: bool,
+    follow_symlinks: bool,
+) -> Result<Expanded, Vec<String>> {
+    let mut expanded = Expanded::default();
     let mut problems = Vec::new();
     for input in inputs {
         match std::fs::metadata(input) {
-            Err(e) => problems.push(format!("{}: {}", input.display(), describe(&e))),
+            Err(e) => problems.push(format!("{}: {}", output::path(input), describe(&e))),
             Ok(meta) if meta.is_dir() && !recursive => problems.push(format!(
                 "{}: is a directory (use --recursive to upload its files)",
-                input.display()
+                output::path(input)
             )),
             Ok(meta) if meta.is_dir() => {
-                let before = files.len();
-                walk(input, &mut files, &mut problems);
-                if files.len() == before {
-                    problems.push(format!("{}: directory contains no files", input.display()));
+                let before = expanded.files.len();
+                walk(input, follow_symlinks, &mut expanded, &mut problems);
+                if expanded.files.len() == before {
+                    problems.push(format!(
+                        "{}: directory contains no files",
+                        output::path(input)
+                    ));
                 }
             }
-            Ok(_) => files.push(input.clone()),
+            Ok(_) => expanded.files.push(input.clone()),
         }
     }
     if problems.is_empty() {
-        Ok(files)
+        Ok(expanded)
     } else {
         Err(problems)
     }
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<String>) {
-    for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+fn walk(dir: &Path, follow: bool, expanded: &mut Expanded, problems: &mut Vec<String>) {
+    for entry in WalkDir::new(dir).follow_links(follow).sort_by_file_name() {
         match entry {
             Ok(entry) if entry.file_type().is_dir() => {}
-            Ok(entry) => files.push(entry.into_path()),
+            Ok(entry) if entry.path_is_symlink() && !follow && entry.depth() > 0 => {
+                expanded.skipped_links.push(entry.into_path());
+            }
+            Ok(entry) => expanded.files.push(entry.into_path()),
             Err(e) => {
-                let path = e.path().unwrap_or(dir).display().to_string();
+                let path = output::path(e.path().unwrap_or(dir));
                 let reason = e
                     .io_error()
                     .map(describe)
@@ -71,9 +95,9 @@ mod tests {
             std::fs::write(dir.path().join(name), "x").unwrap();
         }
         let input = vec![dir.path().to_path_buf()];
-        let flat = expand(&input, false).unwrap_err();
+        let flat = expand(&input, false, false).unwrap_err();
         assert!(flat[0].ends_with("is a directory (use --recursive to upload its files)"));
-        let files = expand(&input, true).unwrap();
+        let files = expand(&input, true, false).unwrap().files;
         let names: Vec<_> = files
             .iter()
             .map(|p| {
@@ -93,7 +117,7 @@ mod tests {
         let empty = dir.path().join("empty");
         std::fs::create_dir(&empty).unwrap();
         let missing = dir.path().join("missing.csv");
-        let problems = expand(&[missing.clone(), empty.clone()], true).unwrap_err();
+        let problems = expand(&[missing.clone(), empty.clone()], true, false).unwrap_err();
         assert_eq!(
             problems,
             [
@@ -101,5 +125,37 @@ mod tests {
                 format!("{}: directory contains no files", empty.display()),
             ]
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_under_a_directory_are_reported_not_followed_unless_asked() {
+        use std::os::unix::fs::symlink;
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.txt"), "x").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.csv"), "x").unwrap();
+        symlink(outside.path(), dir.path().join("elsewhere")).unwrap();
+        symlink(
+            outside.path().join("secret.txt"),
+            dir.path().join("link.txt"),
+        )
+        .unwrap();
+        let input = vec![dir.path().to_path_buf()];
+
+        let plain = expand(&input, true, false).unwrap();
+        assert_eq!(plain.files, [dir.path().join("a.csv")]);
+        assert_eq!(
+            plain.skipped_links,
+            [dir.path().join("elsewhere"), dir.path().join("link.txt")]
+        );
+
+        let followed = expand(&input, true, true).unwrap();
+        assert_eq!(followed.files.len(), 3, "{:?}", followed.files);
+        assert!(followed.skipped_links.is_empty());
+
+        symlink(dir.path(), dir.path().join("loop")).unwrap();
+        let looped = expand(&input, true, true).unwrap_err();
+        assert!(looped.iter().any(|l| l.contains("loop")), "{looped:?}");
     }
 }

@@ -34,13 +34,16 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    for outcome in &report.outcomes {
-        match &outcome.result {
-            Ok(file) => println!(
-                "{} -> {} ({} bytes)",
-                file.local_file_path, file.file_uuid, file.size_bytes
+    for outcome in report.outcomes() {
+        let path = aymara::display::path(outcome.path());
+        match outcome.kind() {
+            aymara::OutcomeKind::Uploaded(file) => println!(
+                "{path} -> {} ({} bytes)",
+                file.file_uuid(),
+                file.size_bytes()
             ),
-            Err(error) => eprintln!("{}: {error}", outcome.path.display()),
+            aymara::OutcomeKind::Failed(error) => eprintln!("{path}: {error}"),
+            _ => eprintln!("{path}: not uploaded"),
         }
     }
     if report.is_success() {

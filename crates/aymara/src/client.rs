@@ -7,7 +7,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::files::Files;
-use crate::retry::{DEFAULT_MAX_RETRIES, RetryPolicy};
+use crate::retry::{DEFAULT_MAX_RETRIES, RetryBudget, RetryPolicy};
 use crate::{Error, urls};
 
 /// Environment variable holding the API key.
@@ -24,7 +24,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The `User-Agent` sent with every request.
 pub(crate) const USER_AGENT: &str = concat!("aymara-rust/", env!("CARGO_PKG_VERSION"));
 
-/// A client for Aymara's Files API. Cheap to clone: clones share one connection pool.
+/// A client for Aymara's Files API. Cheap to clone: clones share one connection pool and
+/// one retry budget. `Send + Sync + 'static`, so it can move into spawned tasks.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), aymara::Error> {
@@ -34,7 +35,7 @@ pub(crate) const USER_AGENT: &str = concat!("aymara-rust/", env!("CARGO_PKG_VERS
 ///     .upload(["prompts.csv", "images/cat.png"], aymara::UploadOptions::new())
 ///     .await?;
 /// for file in report.uploaded() {
-///     println!("{} -> {}", file.local_file_path, file.file_uuid);
+///     println!("{} -> {}", file.local_file_path(), file.file_uuid());
 /// }
 /// # Ok(())
 /// # }
@@ -51,6 +52,7 @@ pub(crate) struct Inner {
     pub(crate) base_url: Url,
     pub(crate) timeout: Duration,
     pub(crate) retry: RetryPolicy,
+    pub(crate) budget: RetryBudget,
 }
 
 impl fmt::Debug for Client {
@@ -75,14 +77,15 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// The Files API: `create` (presign only) and `upload` (the whole job).
-    pub fn files(&self) -> Files<'_> {
-        Files::new(self)
+    /// The Files API: `create` (presign only), `upload` (the whole job), and the rest of
+    /// the Files resource.
+    pub fn files(&self) -> Files {
+        Files::new(self.clone())
     }
 
     /// The base URL API calls go to.
-    pub fn base_url(&self) -> &Url {
-        &self.inner.base_url
+    pub fn base_url(&self) -> &str {
+        self.inner.base_url.as_str()
     }
 }
 
@@ -128,20 +131,24 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Fills the key and base URL from the environment where they are not already set.
+    /// Fills the key and base URL from the environment where they are not already set. A
+    /// variable that is set but not valid UTF-8 is kept, so that `build()` can say so.
     pub fn from_env(mut self) -> Self {
-        let var = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        if self.api_key.is_none() {
-            self.api_key = var(API_KEY_ENV).map(|value| Sourced {
+        let var = |name: &'static str| {
+            let raw = std::env::var_os(name)?;
+            let value = raw
+                .into_string()
+                .unwrap_or_else(|raw| raw.to_string_lossy().into_owned());
+            (!value.trim().is_empty()).then_some(Sourced {
                 value,
-                env: Some(API_KEY_ENV),
-            });
+                env: Some(name),
+            })
+        };
+        if self.api_key.is_none() {
+            self.api_key = var(API_KEY_ENV);
         }
         if self.base_url.is_none() {
-            self.base_url = var(BASE_URL_ENV).map(|value| Sourced {
-                value,
-                env: Some(BASE_URL_ENV),
-            });
+            self.base_url = var(BASE_URL_ENV);
         }
         self
     }
@@ -187,6 +194,12 @@ impl ClientBuilder {
 
     /// Uses your own `reqwest::Client` (proxies, TLS roots, pool settings) for every request.
     /// Its own timeouts apply instead of [`Self::connect_timeout`].
+    ///
+    /// Behind the `custom-http-client` feature, because it ties your code to this crate's
+    /// version of reqwest. The client must not follow redirects
+    /// (`redirect(reqwest::redirect::Policy::none())`) and should send no `Referer`
+    /// (`referer(false)`): a followed redirect would carry the API key to another host.
+    #[cfg(feature = "custom-http-client")]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -197,12 +210,7 @@ impl ClientBuilder {
         let key = self
             .api_key
             .ok_or_else(|| Error::Config(format!("no API key: set {API_KEY_ENV}")))?;
-        let api_key = aymara_api::ApiKey::new(key.value.trim()).map_err(|_| {
-            Error::Config(format!(
-                "the {} is not a valid HTTP header value",
-                key.describe("API key")
-            ))
-        })?;
+        let api_key = check_key(&key)?;
         let base_url = match &self.base_url {
             Some(url) => urls::parse_secure(url.value.trim(), &url.describe("base URL")),
             None => urls::parse_secure(DEFAULT_BASE_URL, "default base URL"),
@@ -211,11 +219,15 @@ impl ClientBuilder {
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let http = match self.http_client {
             Some(client) => client,
+            // Redirects are never followed and no `Referer` is sent: the key must reach no
+            // other host, and a presigned URL's signature must not leak to one.
             None => reqwest::Client::builder()
                 .user_agent(USER_AGENT)
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .read_timeout(timeout)
                 .pool_max_idle_per_host(20)
+                .redirect(reqwest::redirect::Policy::none())
+                .referer(false)
                 .build()
                 .map_err(|e| Error::Config(format!("cannot start the HTTP client: {e}")))?,
         };
@@ -233,9 +245,33 @@ impl ClientBuilder {
                 retry: RetryPolicy {
                     max_retries: self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
                 },
+                budget: RetryBudget::default(),
             }),
         })
     }
+}
+
+/// The key, checked: visible ASCII only (no spaces, no control or non-ASCII characters),
+/// after trimming surrounding whitespace. Anything else is refused naming where the key came
+/// from, and never echoed.
+fn check_key(key: &Sourced) -> Result<aymara_api::ApiKey, Error> {
+    let value = key.value.trim();
+    if value.is_empty() {
+        return Err(Error::Config(format!("no API key: set {API_KEY_ENV}")));
+    }
+    let refuse = || {
+        let what = match key.env {
+            Some(env) => env.to_string(),
+            None => format!("the API key (normally from {API_KEY_ENV})"),
+        };
+        Error::Config(format!(
+            "{what} must be printable ASCII without spaces; it contains another character"
+        ))
+    };
+    if !value.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(refuse());
+    }
+    aymara_api::ApiKey::new(value).map_err(|_| refuse())
 }
 
 #[cfg(test)]
@@ -277,12 +313,24 @@ mod tests {
     #[test]
     fn defaults_are_the_official_ones() {
         let client = Client::builder().api_key("k").build().unwrap();
-        assert_eq!(client.base_url().as_str(), "https://api.aymara.ai/");
+        assert_eq!(client.base_url(), "https://api.aymara.ai/");
         assert_eq!(client.inner.timeout, Duration::from_secs(60));
         assert_eq!(client.inner.retry.max_retries, 2);
         assert_eq!(
             USER_AGENT,
             format!("aymara-rust/{}", env!("CARGO_PKG_VERSION"))
         );
+    }
+
+    #[test]
+    fn keys_must_be_visible_ascii_and_are_never_echoed() {
+        for bad in ["sk-é-secret", "sk secret", "sk-\u{1b}secret", "sk-\tsecret"] {
+            let err = Client::builder().api_key(bad).build().unwrap_err();
+            let shown = err.to_string();
+            assert!(matches!(err, Error::Config(_)));
+            assert!(shown.contains(API_KEY_ENV), "{shown}");
+            assert!(!shown.contains("secret"), "{shown}");
+        }
+        assert!(Client::builder().api_key("  sk-ok_123  ").build().is_ok());
     }
 }

@@ -1,15 +1,20 @@
-//! `client.files()`: the Files resource.
+//! `client.files()`: the Files resource, and the one path every API call takes (retries,
+//! time limit, bounded body, typed errors, request ids, tracing).
 
+use std::future::Future;
 use std::ops::Deref;
-use std::path::Path;
+use std::path::PathBuf;
+use std::time::Duration;
 
-use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
-use tracing::Instrument;
+use aymara_api::types::ErrorResponse;
+use http::StatusCode;
+use http::header::HeaderMap;
 
-use crate::types::{FileUploadRequest, FileUploadResponse};
-use crate::upload::{self, UploadOptions, UploadReport};
-use crate::{Client, Error, urls};
+use crate::attempt::{Answered, Attempt};
+use crate::retry::RetryPolicy;
+use crate::types::{CreateRequest, CreateResponse};
+use crate::upload::{Upload, UploadOptions};
+use crate::{Client, Error, error, urls};
 
 /// A successful API answer: the typed body, plus the status, headers and request id.
 #[derive(Debug, Clone)]
@@ -20,6 +25,15 @@ pub struct Response<T> {
 }
 
 impl<T> Response<T> {
+    /// A fake answer, for tests of code that reads one.
+    pub fn new(body: T, status: StatusCode, headers: HeaderMap) -> Self {
+        Self {
+            body,
+            status,
+            headers,
+        }
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -49,105 +63,139 @@ impl<T> Deref for Response<T> {
     }
 }
 
-/// The Files API. Get one with [`Client::files`].
-#[derive(Debug, Clone, Copy)]
-pub struct Files<'a> {
-    client: &'a Client,
+impl<T> Answered for Response<T> {
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    fn request_id(&self) -> Option<&str> {
+        Response::request_id(self)
+    }
 }
 
-impl<'a> Files<'a> {
-    pub(crate) fn new(client: &'a Client) -> Self {
+/// One API operation, for [`Files::call`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Operation {
+    /// The spec's `operationId`, as logged.
+    pub id: &'static str,
+    /// The schema a success carries, for the error when it does not.
+    pub answer: &'static str,
+    /// Retries for this call; `None` is the client's policy.
+    pub retries: Option<u32>,
+}
+
+/// The Files API. Get one with [`Client::files`]; it holds a clone of the client, so it
+/// (and an upload started from it) can move into a spawned task.
+#[derive(Debug, Clone)]
+pub struct Files {
+    client: Client,
+}
+
+impl Files {
+    pub(crate) fn new(client: Client) -> Self {
         Self { client }
     }
 
     /// `POST /v2/files`: asks for presigned URLs for the files named in `request`. Sends no
     /// bytes; see [`Files::upload`] for the whole job. Retried per the client's policy.
-    pub async fn create(
-        &self,
-        request: &FileUploadRequest,
-    ) -> Result<Response<FileUploadResponse>, Error> {
-        let inner = &self.client.inner;
-        inner
-            .retry
-            .run(
-                |attempt| self.create_once(request, attempt),
-                |attempt, error, delay| {
-                    tracing::info!(
-                        operation = "post_files",
-                        attempt,
-                        delay_ms = delay.as_millis() as u64,
-                        %error,
-                        "retrying"
-                    );
-                },
-            )
-            .await
+    pub async fn create(&self, request: &CreateRequest) -> Result<Response<CreateResponse>, Error> {
+        self.create_with(request, None, |_, _, _| {}).await
     }
 
-    async fn create_once(
+    /// [`Files::create`] with a retry count of its own, telling `on_retry` about retries.
+    pub(crate) async fn create_with(
         &self,
-        request: &FileUploadRequest,
-        attempt: u32,
-    ) -> Result<Response<FileUploadResponse>, Error> {
-        let inner = &self.client.inner;
-        let span = tracing::debug_span!(
-            "aymara.request",
-            operation = "post_files",
-            attempt,
-            files = request.files.len(),
-            status = tracing::field::Empty,
-            request_id = tracing::field::Empty,
-        );
-        async {
-            let send = inner.api.post_files().body(request.clone()).send();
-            let timed = tokio::time::timeout(inner.timeout, send);
-            let (result, meta) = aymara_api::capture_response_meta(timed).await;
-            let url = urls::redact(&inner.base_url);
-            let result = match result {
-                Err(_elapsed) => Err(Error::Timeout { url }),
-                Ok(Ok(value)) => Ok(Response {
-                    status: value.status(),
-                    headers: value.headers().clone(),
-                    body: value.into_inner(),
-                }),
-                Ok(Err(err)) => Err(Error::from_generated(err, meta, url).await),
-            };
-            let span = tracing::Span::current();
-            match &result {
-                Ok(response) => {
-                    span.record("status", response.status.as_u16());
-                    if let Some(id) = response.request_id() {
-                        span.record("request_id", id);
-                    }
-                    tracing::debug!("presigned");
-                }
-                Err(error) => {
-                    if let Some(status) = error.status() {
-                        span.record("status", status.as_u16());
-                    }
-                    if let Some(id) = error.request_id() {
-                        span.record("request_id", id);
-                    }
-                    tracing::debug!(%error, "failed");
-                }
-            }
-            result
-        }
-        .instrument(span)
+        request: &CreateRequest,
+        retries: Option<u32>,
+        on_retry: impl FnMut(u32, &Error, Duration),
+    ) -> Result<Response<CreateResponse>, Error> {
+        let body = request
+            .to_generated()
+            .map_err(|e| Error::Config(format!("invalid request: {e}")))?;
+        let api = &self.client.inner.api;
+        let operation = Operation {
+            id: "post_files",
+            answer: "FileUploadResponse",
+            retries,
+        };
+        self.call(
+            operation,
+            || api.post_files().body(body.clone()).send(),
+            on_retry,
+        )
         .await
     }
 
-    /// Uploads files: plans (stats every path first), presigns in batches, streams each
-    /// file to its presigned URL with bounded concurrency and retries, and reports one
-    /// outcome per path, in the order given.
+    /// Uploads files: plans (opens every path first), presigns in batches, streams each file
+    /// to its presigned URL with bounded concurrency and retries, and reports one outcome
+    /// per path, in the order given.
     ///
-    /// Fails as a whole only for invalid options; every per-file problem (a missing path,
-    /// a refused batch, a failed transfer) is that file's outcome and never stops the others.
-    pub async fn upload<P: AsRef<Path>>(
+    /// `.await` the returned [`Upload`] for the report, or [`Upload::start`] it for a handle
+    /// that can be spawned, watched and cancelled. It fails as a whole for invalid options
+    /// and for paths that cannot be uploaded ([`Error::Plan`], before any request); every
+    /// other per-file problem (a refused batch, a failed transfer) is that file's outcome and
+    /// never stops the others.
+    pub fn upload<P: Into<PathBuf>>(
         &self,
         paths: impl IntoIterator<Item = P>,
         options: UploadOptions,
-    ) -> Result<UploadReport, Error> {
-        upload::run(self.client, paths, options).await
+    ) -> Upload {
+        Upload::new(
+            self.client.clone(),
+            paths.into_iter().map(Into::into).collect(),
+            options,
+        )
+    }
+
+    /// The one path of every API call: retried per the policy, each attempt under the
+    /// client's time limit (reading the body included) with its answer bounded by the
+    /// generated client's hooks, and every failure converted to [`Error`] in one place.
+    pub(crate) async fn call<G, T, Fut>(
+        &self,
+        operation: Operation,
+        send: impl Fn() -> Fut,
+        on_retry: impl FnMut(u32, &Error, Duration),
+    ) -> Result<Response<T>, Error>
+    where
+        Fut:
+            Future<Output = Result<aymara_api::ResponseValue<G>, aymara_api::Error<ErrorResponse>>>,
+        T: From<G>,
+    {
+        let inner = &self.client.inner;
+        let url = urls::redact(&inner.base_url);
+        let policy = match operation.retries {
+            Some(max_retries) => RetryPolicy { max_retries },
+            None => inner.retry,
+        };
+        let once = |number| {
+            let attempt = Attempt {
+                operation: operation.id,
+                number,
+                url: &url,
+                limit: inner.timeout,
+                file_uuid: None,
+            };
+            attempt.run(async {
+                let (result, meta) = aymara_api::capture_response_meta(send()).await;
+                match result {
+                    Ok(value) => Ok(Response {
+                        status: value.status(),
+                        headers: value.headers().clone(),
+                        body: T::from(value.into_inner()),
+                    }),
+                    Err(err) => Err(error::from_generated(
+                        err,
+                        meta,
+                        url.clone(),
+                        operation.answer,
+                        inner.timeout,
+                    )
+                    .await),
+                }
+            })
+        };
+        policy
+            .run(&inner.budget, operation.id, once, on_retry)
+            .await
     }
 }

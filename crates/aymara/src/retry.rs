@@ -1,15 +1,23 @@
-//! The retry policy, in one place for the API call and every presigned `PUT`.
+//! The retry policy and the retry budget, in one place for every API call and every
+//! presigned transfer.
 //!
-//! It follows the official SDKs: connection errors, timeouts, 408, 409, 429 and every 5xx
-//! are retried; `x-should-retry: true/false` overrides the status rule; the server's
+//! The policy follows the official SDKs: connection errors, timeouts, 408, 409, 429 and every
+//! 5xx are retried; `x-should-retry: true/false` overrides the status rule; the server's
 //! `retry-after-ms` or `Retry-After` (seconds or an HTTP date) is honoured up to 60 s;
 //! otherwise the delay is exponential from 0.5 s, capped at 8 s, with up to 25 % jitter.
+//!
+//! The budget follows the AWS SDKs' standard retry quota: a token bucket shared by
+//! everything a [`Client`](crate::Client) does. A retry costs [`RETRY_COST`] tokens
+//! ([`TIMEOUT_RETRY_COST`] after a timeout); a success gives back what its retries cost, or
+//! one token if it needed none. When the bucket cannot pay, the error is returned at once: an
+//! outage fails fast instead of multiplying retries across thousands of files.
 
 use std::future::Future;
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use http::StatusCode;
+use http::header::{HeaderMap, RETRY_AFTER};
 
 use crate::Error;
 
@@ -20,6 +28,13 @@ const MAX_DELAY: Duration = Duration::from_secs(8);
 /// Longest server-requested delay honoured; a longer one falls back to the backoff.
 const MAX_SERVER_DELAY: Duration = Duration::from_secs(60);
 
+/// Tokens in a client's retry budget when it starts, and at most.
+pub const RETRY_BUDGET: u32 = 500;
+/// Tokens one retry costs.
+pub const RETRY_COST: u32 = 5;
+/// Tokens one retry after a timeout costs.
+pub const TIMEOUT_RETRY_COST: u32 = 10;
+
 /// What a failed attempt tells the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RetryHint {
@@ -27,6 +42,8 @@ pub(crate) struct RetryHint {
     pub retryable: bool,
     /// How long the server asked us to wait first.
     pub after: Option<Duration>,
+    /// Whether the attempt timed out (a retry costs more).
+    pub timed_out: bool,
 }
 
 impl RetryHint {
@@ -34,20 +51,37 @@ impl RetryHint {
         Self {
             retryable: true,
             after: None,
+            timed_out: false,
+        }
+    }
+
+    pub(crate) fn timeout() -> Self {
+        Self {
+            timed_out: true,
+            ..Self::transient()
         }
     }
 
     pub(crate) fn permanent() -> Self {
         Self {
             retryable: false,
-            after: None,
+            ..Self::transient()
         }
+    }
+}
+
+/// The official rule for a status alone.
+pub(crate) fn hint_from_status(status: StatusCode) -> RetryHint {
+    let retryable = matches!(status.as_u16(), 408 | 409 | 429) || status.is_server_error();
+    RetryHint {
+        retryable,
+        ..RetryHint::transient()
     }
 }
 
 /// Reads the retry verdict and delay from a response's status and headers.
 pub(crate) fn hint_from_response(status: StatusCode, headers: &HeaderMap) -> RetryHint {
-    let by_status = matches!(status.as_u16(), 408 | 409 | 429) || status.is_server_error();
+    let by_status = hint_from_status(status).retryable;
     let retryable = match headers.get("x-should-retry").map(|v| v.as_bytes()) {
         Some(b"true") => true,
         Some(b"false") => false,
@@ -56,6 +90,7 @@ pub(crate) fn hint_from_response(status: StatusCode, headers: &HeaderMap) -> Ret
     RetryHint {
         retryable,
         after: server_delay(headers, SystemTime::now()),
+        timed_out: false,
     }
 }
 
@@ -89,6 +124,43 @@ pub(crate) fn backoff(retry: u32) -> Duration {
         .min(MAX_DELAY)
 }
 
+/// The shared token bucket; see the module docs.
+#[derive(Debug)]
+pub(crate) struct RetryBudget {
+    tokens: Mutex<u32>,
+}
+
+impl Default for RetryBudget {
+    fn default() -> Self {
+        Self {
+            tokens: Mutex::new(RETRY_BUDGET),
+        }
+    }
+}
+
+impl RetryBudget {
+    /// Takes the cost of one retry, if the bucket can pay it.
+    fn withdraw(&self, cost: u32) -> bool {
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        if *tokens < cost {
+            return false;
+        }
+        *tokens -= cost;
+        true
+    }
+
+    /// Gives back `amount` after a success, up to the bucket's size.
+    fn deposit(&self, amount: u32) {
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        *tokens = tokens.saturating_add(amount).min(RETRY_BUDGET);
+    }
+
+    #[cfg(test)]
+    pub(crate) fn available(&self) -> u32 {
+        *self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// How many times to retry, and the delays between attempts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RetryPolicy {
@@ -104,11 +176,15 @@ impl RetryPolicy {
         })
     }
 
-    /// Runs `attempt` until it succeeds, fails for good, or the retries are used up.
-    /// `attempt` gets the attempt number (1 for the first); `on_retry` hears about each
-    /// failure that will be retried, and after how long.
+    /// Runs `attempt` until it succeeds, fails for good, the retries are used up or the
+    /// budget cannot pay for another. `attempt` gets the attempt number (1 for the first).
+    /// Each retry is logged once, the same way for every operation (`attempt` is the attempt
+    /// that failed), and told to `on_retry` with the number of the attempt about to start and
+    /// the delay before it.
     pub(crate) async fn run<T, F, Fut>(
         &self,
+        budget: &RetryBudget,
+        operation: &'static str,
         mut attempt: F,
         mut on_retry: impl FnMut(u32, &Error, Duration),
     ) -> Result<T, Error>
@@ -117,17 +193,38 @@ impl RetryPolicy {
         Fut: Future<Output = Result<T, Error>>,
     {
         let mut retry = 0;
+        let mut spent = 0;
         loop {
             let error = match attempt(retry + 1).await {
-                Ok(value) => return Ok(value),
+                Ok(value) => {
+                    budget.deposit(if spent == 0 { 1 } else { spent });
+                    return Ok(value);
+                }
                 Err(error) => error,
             };
             let hint = error.retry_hint();
             if !hint.retryable || retry >= self.max_retries {
                 return Err(error);
             }
+            let cost = if hint.timed_out {
+                TIMEOUT_RETRY_COST
+            } else {
+                RETRY_COST
+            };
+            if !budget.withdraw(cost) {
+                tracing::warn!(operation, attempt = retry + 1, %error, "retry budget exhausted; not retrying");
+                return Err(error);
+            }
+            spent += cost;
             let delay = self.delay(retry, hint);
-            on_retry(retry + 1, &error, delay);
+            tracing::info!(
+                operation,
+                attempt = retry + 1,
+                delay_ms = delay.as_millis() as u64,
+                %error,
+                "retrying"
+            );
+            on_retry(retry + 2, &error, delay);
             tokio::time::sleep(delay).await;
             retry += 1;
         }
@@ -228,7 +325,7 @@ mod tests {
 
     fn unavailable_for(seconds: &str) -> Error {
         let headers = headers(&[("retry-after", seconds)]);
-        Error::from_api_response(StatusCode::SERVICE_UNAVAILABLE, &headers, b"")
+        crate::error::from_api_response(StatusCode::SERVICE_UNAVAILABLE, &headers, b"")
     }
 
     #[tokio::test(start_paused = true)]
@@ -238,6 +335,8 @@ mod tests {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let result: Result<(), Error> = policy
             .run(
+                &RetryBudget::default(),
+                "test",
                 |attempt| {
                     let seen = seen.clone();
                     async move {
@@ -265,23 +364,26 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn run_stops_at_once_on_a_permanent_error_and_with_zero_retries() {
-        for (policy, error, attempts) in [
+        type MakeError = fn() -> Error;
+        let cases: [(RetryPolicy, MakeError, u32); 3] = [
             (
                 RetryPolicy { max_retries: 5 },
-                Error::Config("no".into()),
+                || Error::Config("no".into()),
                 1,
             ),
-            (RetryPolicy { max_retries: 0 }, unavailable_for("1"), 1),
-            (RetryPolicy { max_retries: 3 }, unavailable_for("1"), 4),
-        ] {
+            (RetryPolicy { max_retries: 0 }, || unavailable_for("1"), 1),
+            (RetryPolicy { max_retries: 3 }, || unavailable_for("1"), 4),
+        ];
+        for (policy, error, attempts) in cases {
             let mut count = 0;
             let start = tokio::time::Instant::now();
             let result: Result<(), Error> = policy
                 .run(
+                    &RetryBudget::default(),
+                    "test",
                     |_| {
                         count += 1;
-                        let error = error.clone();
-                        async move { Err(error) }
+                        async move { Err(error()) }
                     },
                     |_, _, _| {},
                 )
@@ -299,6 +401,8 @@ mod tests {
         let mut calls = 0;
         let result = policy
             .run(
+                &RetryBudget::default(),
+                "test",
                 |_| {
                     calls += 1;
                     let done = calls == 4;
@@ -306,7 +410,10 @@ mod tests {
                         if done {
                             Ok("ok")
                         } else {
-                            Err(Error::Timeout { url: "u".into() })
+                            Err(Error::Timeout {
+                                url: "u".into(),
+                                after: Duration::from_secs(1),
+                            })
                         }
                     }
                 },
@@ -322,5 +429,96 @@ mod tests {
                 "{retry}: {delay:?}"
             );
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_empty_budget_stops_retries_and_successes_refill_it() {
+        let budget = RetryBudget::default();
+        let policy = RetryPolicy { max_retries: 1_000 };
+        let mut attempts = 0;
+        let result: Result<(), Error> = policy
+            .run(
+                &budget,
+                "test",
+                |_| {
+                    attempts += 1;
+                    async { Err(unavailable_for("0")) }
+                },
+                |_, _, _| {},
+            )
+            .await;
+        assert!(result.is_err());
+        // 500 tokens pay for 100 retries of 5: 101 attempts, then the budget says no.
+        assert_eq!(attempts, 1 + RETRY_BUDGET / RETRY_COST);
+        assert_eq!(budget.available(), 0);
+
+        let mut again = 0;
+        let _: Result<(), Error> = policy
+            .run(
+                &budget,
+                "test",
+                |_| {
+                    again += 1;
+                    async { Err(unavailable_for("0")) }
+                },
+                |_, _, _| {},
+            )
+            .await;
+        assert_eq!(again, 1, "an empty budget allows no retry at all");
+
+        let ok: Result<u8, Error> = policy
+            .run(&budget, "test", |_| async { Ok(1) }, |_, _, _| {})
+            .await;
+        assert_eq!(ok.unwrap(), 1);
+        assert_eq!(
+            budget.available(),
+            1,
+            "a first-try success gives one token back"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn timeouts_cost_more_and_a_retried_success_refunds_its_cost() {
+        let timeout = || Error::Timeout {
+            url: "u".into(),
+            after: Duration::from_secs(1),
+        };
+        let budget = RetryBudget::default();
+        let policy = RetryPolicy { max_retries: 1_000 };
+        let mut attempts = 0;
+        let _: Result<(), Error> = policy
+            .run(
+                &budget,
+                "test",
+                |_| {
+                    attempts += 1;
+                    async move { Err(timeout()) }
+                },
+                |_, _, _| {},
+            )
+            .await;
+        assert_eq!(attempts, 1 + RETRY_BUDGET / TIMEOUT_RETRY_COST);
+
+        let budget = RetryBudget::default();
+        assert!(budget.withdraw(100));
+        let mut calls = 0;
+        let result = policy
+            .run(
+                &budget,
+                "test",
+                |_| {
+                    calls += 1;
+                    let first = calls == 1;
+                    async move { if first { Err(timeout()) } else { Ok(()) } }
+                },
+                |_, _, _| {},
+            )
+            .await;
+        assert!(result.is_ok());
+        assert_eq!(
+            budget.available(),
+            RETRY_BUDGET - 100,
+            "the retry's cost came back"
+        );
     }
 }

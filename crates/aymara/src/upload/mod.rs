@@ -1,259 +1,225 @@
-//! `client.files().upload(..)`: plan → presign → transfer → report.
-//!
-//! Presigning runs at most two batches ahead of the transfers, so presigned URLs are used
-//! soon after they are made and memory stays flat for any number of files.
+//! `client.files().upload(..)`: an [`Upload`] to await, or to start as an [`UploadHandle`]
+//! that can be spawned, watched, streamed and cancelled.
 
+mod engine;
 mod options;
 mod plan;
 mod presign;
+mod progress;
+mod report;
 mod transfer;
 
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::future::{Future, IntoFuture};
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use futures_util::{StreamExt, stream};
-use serde::Serialize;
-use tokio_util::sync::CancellationToken;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 pub use options::{
     DEFAULT_CONCURRENCY, MAX_BATCH_SIZE, ProgressEvent, ProgressObserver, UploadOptions,
 };
+pub use plan::MAX_FILE_SIZE;
+pub use progress::UploadProgress;
+pub use report::{OutcomeKind, UploadOutcome, UploadReport, UploadedFile};
+pub use transfer::MIN_TRANSFER_RATE;
 
-use crate::error::ApiErrorKind;
 use crate::{Client, Error};
-use plan::PlannedFile;
-use presign::{Presigned, Target};
+use engine::Control;
 
-/// Batches presigned ahead of the transfers.
-const PRESIGN_AHEAD: usize = 2;
-
-/// A file that is uploaded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct UploadedFile {
-    /// The path as given, as sent to the API.
-    pub local_file_path: String,
-    /// The service's identifier for the file.
-    pub file_uuid: String,
-    /// The path later eval-run calls use, when the API gave one.
-    pub remote_file_path: Option<String>,
-    /// Bytes sent.
-    pub size_bytes: u64,
-    /// The `Content-Type` it was sent with.
-    pub content_type: String,
-}
-
-/// What happened to one input path.
+/// An upload, not started yet. `.await` it for the [`UploadReport`], or
+/// [`start`](Upload::start) it for an [`UploadHandle`].
+///
+/// ```no_run
+/// # async fn run(client: aymara::Client) -> Result<(), aymara::Error> {
+/// let report = client
+///     .files()
+///     .upload(["data/prompts.csv"], aymara::UploadOptions::new())
+///     .await?;
+/// assert!(report.is_success());
+/// # Ok(())
+/// # }
+/// ```
+#[must_use = "an upload does nothing until it is awaited or started"]
 #[derive(Debug)]
-#[non_exhaustive]
-pub struct UploadOutcome {
-    /// The path as given.
-    pub path: PathBuf,
-    /// The uploaded file, or why it failed.
-    pub result: Result<UploadedFile, Error>,
-}
-
-/// One outcome per input path, in input order.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct UploadReport {
-    /// The workspace the API put the files in (or the one asked for).
-    pub workspace_uuid: Option<String>,
-    /// One per input path, in the order given.
-    pub outcomes: Vec<UploadOutcome>,
-}
-
-impl UploadReport {
-    /// The files that were uploaded, in input order.
-    pub fn uploaded(&self) -> impl Iterator<Item = &UploadedFile> {
-        self.outcomes.iter().filter_map(|o| o.result.as_ref().ok())
-    }
-
-    /// The paths that failed, with why, in input order.
-    pub fn failed(&self) -> impl Iterator<Item = (&Path, &Error)> {
-        self.outcomes
-            .iter()
-            .filter_map(|o| o.result.as_ref().err().map(|e| (o.path.as_path(), e)))
-    }
-
-    /// Whether every path was uploaded.
-    pub fn is_success(&self) -> bool {
-        self.outcomes.iter().all(|o| o.result.is_ok())
-    }
-}
-
-/// Errors after which every later batch would fail the same way, so none is sent.
-fn is_fatal(error: &Error) -> bool {
-    matches!(error, Error::Api(api) if matches!(
-        api.kind,
-        ApiErrorKind::Authentication | ApiErrorKind::PermissionDenied
-    ))
-}
-
-pub(crate) async fn run<P: AsRef<Path>>(
-    client: &Client,
-    paths: impl IntoIterator<Item = P>,
+pub struct Upload {
+    client: Client,
+    paths: Vec<PathBuf>,
     options: UploadOptions,
-) -> Result<UploadReport, Error> {
-    options.validate()?;
-    let paths: Vec<PathBuf> = paths
-        .into_iter()
-        .map(|p| p.as_ref().to_path_buf())
-        .collect();
-    let mut results: Vec<Option<Result<UploadedFile, Error>>> =
-        (0..paths.len()).map(|_| None).collect();
-
-    let mut ready = Vec::new();
-    for planned in plan::plan(paths.clone(), options.content_type.clone()).await? {
-        match planned {
-            Ok(file) => {
-                options.emit(ProgressEvent::Queued {
-                    index: file.index,
-                    path: &file.path,
-                    size: file.size,
-                });
-                ready.push(file);
-            }
-            Err((index, path, error)) => {
-                options.emit(ProgressEvent::Failed {
-                    index,
-                    path: &path,
-                    error: &error,
-                });
-                results[index] = Some(Err(error));
-            }
-        }
-    }
-    options.emit(ProgressEvent::Planned {
-        files: ready.len(),
-        bytes: ready.iter().map(|f| f.size).sum(),
-    });
-
-    let cancel = options.cancel.clone().unwrap_or_default();
-    let fatal: Mutex<Option<Error>> = Mutex::new(None);
-    let workspace: Mutex<Option<String>> = Mutex::new(options.workspace_uuid.clone());
-    let files = client.files();
-    let batch_size = options.batch_size_or_default();
-    let mut batches = Vec::new();
-    let mut ready = ready.into_iter().peekable();
-    while ready.peek().is_some() {
-        batches.push(ready.by_ref().take(batch_size).collect::<Vec<_>>());
-    }
-
-    let presigned = stream::iter(batches)
-        .map(|batch| presign_batch(files, batch, &options, &cancel, &fatal))
-        .buffered(PRESIGN_AHEAD)
-        .flat_map(|presigned| {
-            if let Some(uuid) = presigned.workspace_uuid
-                && let Ok(mut workspace) = workspace.lock()
-            {
-                workspace.get_or_insert(uuid);
-            }
-            stream::iter(presigned.files)
-        });
-    let mut transfers = presigned
-        .map(|(file, target)| transfer_file(client, file, target, &options, &cancel))
-        .buffer_unordered(options.concurrency_or_default());
-    while let Some((index, result)) = transfers.next().await {
-        match &result {
-            Ok(file) => options.emit(ProgressEvent::Done { index, file }),
-            Err(error) => options.emit(ProgressEvent::Failed {
-                index,
-                path: &paths[index],
-                error,
-            }),
-        }
-        results[index] = Some(result);
-    }
-    drop(transfers);
-
-    let outcomes = paths
-        .into_iter()
-        .zip(results)
-        .map(|(path, result)| UploadOutcome {
-            result: result.unwrap_or(Err(Error::Cancelled)),
-            path,
-        })
-        .collect();
-    Ok(UploadReport {
-        workspace_uuid: workspace.into_inner().unwrap_or_default(),
-        outcomes,
-    })
 }
 
-async fn presign_batch(
-    files: crate::Files<'_>,
-    batch: Vec<PlannedFile>,
-    options: &UploadOptions,
-    cancel: &CancellationToken,
-    fatal: &Mutex<Option<Error>>,
-) -> Presigned {
-    let workspace = options.workspace_uuid.clone();
-    let earlier = fatal.lock().ok().and_then(|f| f.clone());
-    let answer = match earlier {
-        Some(error) => Err(error),
-        None if cancel.is_cancelled() => Err(Error::Cancelled),
-        None => tokio::select! {
-            answer = presign::presign(files, &batch, workspace.as_deref()) => answer,
-            () = cancel.cancelled() => Err(Error::Cancelled),
-        },
-    };
-    match answer {
-        Ok((answered, targets)) => Presigned {
-            workspace_uuid: answered.or(workspace),
-            files: batch.into_iter().zip(targets).collect(),
-        },
-        Err(error) => {
-            if is_fatal(&error)
-                && let Ok(mut fatal) = fatal.lock()
-            {
-                fatal.get_or_insert_with(|| error.clone());
-            }
-            Presigned::failed(batch, error, workspace)
+impl Upload {
+    pub(crate) fn new(client: Client, paths: Vec<PathBuf>, options: UploadOptions) -> Self {
+        Self {
+            client,
+            paths,
+            options,
+        }
+    }
+
+    /// Starts the upload as a task of the current tokio runtime and returns its handle.
+    /// Outside a runtime nothing starts, and the handle reports [`Error::Config`].
+    pub fn start(self) -> UploadHandle {
+        let control = Arc::new(Control::default());
+        let (sender, outcomes) = mpsc::unbounded_channel();
+        let task = match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => Ok(runtime.spawn(engine::run(
+                self.client,
+                self.paths,
+                self.options,
+                control.clone(),
+                sender,
+            ))),
+            Err(_) => Err(Error::Config(
+                "an upload needs a tokio runtime; use aymara::blocking from synchronous code"
+                    .into(),
+            )),
+        };
+        UploadHandle {
+            task: Some(task),
+            control: UploadControl { control },
+            outcomes,
         }
     }
 }
 
-async fn transfer_file(
-    client: &Client,
-    file: PlannedFile,
-    target: Result<Target, Error>,
-    options: &UploadOptions,
-    cancel: &CancellationToken,
-) -> (usize, Result<UploadedFile, Error>) {
-    let target = match target {
-        Ok(target) => target,
-        Err(error) => return (file.index, Err(error)),
-    };
-    let inner = &client.inner;
-    let attempts = inner.retry.run(
-        |attempt| transfer::put_once(&inner.http, &file, &target, options, attempt),
-        |attempt, error, delay| {
-            tracing::info!(
-                operation = "put_file",
-                file_uuid = %target.file_uuid,
-                attempt = attempt + 1,
-                delay_ms = delay.as_millis() as u64,
-                %error,
-                "retrying"
-            );
-            options.emit(ProgressEvent::Retrying {
-                index: file.index,
-                attempt: attempt + 1,
-                error,
-            });
-        },
-    );
-    let result = tokio::select! {
-        result = attempts => result,
-        () = cancel.cancelled() => Err(Error::Cancelled),
-    };
-    let uploaded = result.map(|()| UploadedFile {
-        local_file_path: file.local_file_path,
-        file_uuid: target.file_uuid,
-        remote_file_path: target.remote_file_path,
-        size_bytes: file.size,
-        content_type: file.content_type,
-    });
-    (file.index, uploaded)
+impl IntoFuture for Upload {
+    type Output = Result<UploadReport, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.start().finish())
+    }
+}
+
+/// Watches and stops a running upload: cheap to clone, so it can stay with you while the
+/// [`UploadHandle`] is spawned or awaited elsewhere.
+#[derive(Debug, Clone)]
+pub struct UploadControl {
+    control: Arc<Control>,
+}
+
+impl UploadControl {
+    /// Where the upload stands right now.
+    pub fn progress(&self) -> UploadProgress {
+        self.control.counters.snapshot()
+    }
+
+    /// Graceful cancel: starts nothing new, lets transfers in flight finish (each within its
+    /// own time limit), and reports every file not started as
+    /// [`OutcomeKind::Cancelled`].
+    pub fn cancel(&self) {
+        self.control.stop(false);
+    }
+
+    /// Hard stop: like [`cancel`](Self::cancel), but transfers in flight are stopped too
+    /// and reported cancelled, unless the store had already answered them.
+    pub fn stop(&self) {
+        self.control.stop(true);
+    }
+
+    /// Whether [`cancel`](Self::cancel) or [`stop`](Self::stop) was called, or a deadline
+    /// passed.
+    pub fn is_cancelled(&self) -> bool {
+        self.control.graceful.is_cancelled()
+    }
+}
+
+/// A running upload. `.await` it (or [`finish`](Self::finish) it) for the report; read
+/// outcomes as they come with [`next_outcome`](Self::next_outcome) (it is also a
+/// `futures_core::Stream` of them); watch and cancel it through
+/// [`control`](Self::control). Dropping it stops everything at once.
+///
+/// ```no_run
+/// # async fn run(client: aymara::Client) -> Result<(), aymara::Error> {
+/// let mut upload = client
+///     .files()
+///     .upload(["a.csv", "b.csv"], aymara::UploadOptions::new())
+///     .start();
+/// let control = upload.control();
+/// while let Some(outcome) = upload.next_outcome().await {
+///     println!("{}: {:?}", outcome.path().display(), control.progress());
+/// }
+/// let rest = upload.await?; // what was not read already: here, nothing
+/// assert!(rest.outcomes().is_empty());
+/// # Ok(())
+/// # }
+/// ```
+#[must_use = "dropping the handle stops the upload"]
+#[derive(Debug)]
+pub struct UploadHandle {
+    task: Option<Result<JoinHandle<Result<Option<String>, Error>>, Error>>,
+    control: UploadControl,
+    outcomes: mpsc::UnboundedReceiver<UploadOutcome>,
+}
+
+impl UploadHandle {
+    /// A control to watch and stop the upload from anywhere.
+    pub fn control(&self) -> UploadControl {
+        self.control.clone()
+    }
+
+    /// Where the upload stands right now.
+    pub fn progress(&self) -> UploadProgress {
+        self.control.progress()
+    }
+
+    /// See [`UploadControl::cancel`].
+    pub fn cancel(&self) {
+        self.control.cancel();
+    }
+
+    /// The next file's outcome, in the order files finish; `None` once every file has
+    /// one. Outcomes read here are not in the report [`finish`](Self::finish) returns, so a
+    /// caller can stream a million files without holding them.
+    pub async fn next_outcome(&mut self) -> Option<UploadOutcome> {
+        self.outcomes.recv().await
+    }
+
+    /// Waits for the upload to end and returns the report of the outcomes not read with
+    /// [`next_outcome`](Self::next_outcome), in input order.
+    pub async fn finish(mut self) -> Result<UploadReport, Error> {
+        let mut outcomes = Vec::new();
+        while let Some(outcome) = self.outcomes.recv().await {
+            outcomes.push(outcome);
+        }
+        let workspace = match self.task.take() {
+            Some(Ok(task)) => match task.await {
+                Ok(result) => result?,
+                Err(join) => {
+                    return Err(Error::Config(format!("the upload task failed: {join}")));
+                }
+            },
+            Some(Err(error)) => return Err(error),
+            None => None,
+        };
+        Ok(UploadReport::new(workspace, outcomes))
+    }
+}
+
+impl IntoFuture for UploadHandle {
+    type Output = Result<UploadReport, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.finish())
+    }
+}
+
+impl futures_core::Stream for UploadHandle {
+    type Item = UploadOutcome;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<UploadOutcome>> {
+        self.outcomes.poll_recv(cx)
+    }
+}
+
+impl Drop for UploadHandle {
+    fn drop(&mut self) {
+        if let Some(Ok(task)) = &self.task {
+            task.abort();
+        }
+    }
 }

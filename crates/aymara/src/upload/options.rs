@@ -3,8 +3,7 @@
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
-
-use tokio_util::sync::CancellationToken;
+use std::time::Duration;
 
 use crate::Error;
 use crate::upload::UploadedFile;
@@ -22,7 +21,7 @@ pub struct UploadOptions {
     pub(crate) batch_size: Option<usize>,
     pub(crate) content_type: Option<String>,
     pub(crate) observer: Option<Arc<dyn ProgressObserver>>,
-    pub(crate) cancel: Option<CancellationToken>,
+    pub(crate) deadline: Option<Duration>,
 }
 
 impl fmt::Debug for UploadOptions {
@@ -33,14 +32,14 @@ impl fmt::Debug for UploadOptions {
             .field("batch_size", &self.batch_size_or_default())
             .field("content_type", &self.content_type)
             .field("observer", &self.observer.is_some())
-            .field("cancel", &self.cancel.is_some())
+            .field("deadline", &self.deadline)
             .finish()
     }
 }
 
 impl UploadOptions {
     /// Defaults: no workspace, 8 files at once, 100 files per presign request, content
-    /// types guessed from file extensions, no observer, no cancellation.
+    /// types guessed from file extensions, no observer, no deadline for the whole upload.
     pub fn new() -> Self {
         Self::default()
     }
@@ -75,10 +74,11 @@ impl UploadOptions {
         self
     }
 
-    /// Cancels the upload when the token is cancelled: files not yet finished fail with
-    /// [`Error::Cancelled`], and nothing new is sent.
-    pub fn cancel_token(mut self, token: CancellationToken) -> Self {
-        self.cancel = Some(token);
+    /// A deadline for the whole upload, planning included. When it passes, transfers still
+    /// running are stopped, and every file not stored fails with
+    /// [`Error::DeadlineExceeded`]. Each API call and transfer keeps its own time limit too.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
         self
     }
 
@@ -101,6 +101,11 @@ impl UploadOptions {
             return Err(Error::Config(format!(
                 "batch size must be between 1 and {MAX_BATCH_SIZE}, got {size}"
             )));
+        }
+        if self.deadline == Some(Duration::ZERO) {
+            return Err(Error::Config(
+                "the upload deadline must be more than zero".into(),
+            ));
         }
         if let Some(mime) = &self.content_type {
             let valid = mime.parse::<mime_guess::mime::Mime>().is_ok()
@@ -166,6 +171,13 @@ pub enum ProgressEvent<'a> {
         index: usize,
         /// What was uploaded.
         file: &'a UploadedFile,
+    },
+    /// The file was not finished because the upload was cancelled.
+    Cancelled {
+        /// Position in the input.
+        index: usize,
+        /// The path as given.
+        path: &'a Path,
     },
     /// The file failed for good.
     Failed {

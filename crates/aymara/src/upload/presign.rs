@@ -1,8 +1,10 @@
 //! Step 2: `POST /v2/files` for a batch, and matching every answer to its request.
 
+use std::time::Duration;
+
 use url::Url;
 
-use crate::types::{FileUploadRequest, FileUploadRequestItem, FileUploadResponseItem};
+use crate::types::{CreateFile, CreateRequest, FileUpload};
 use crate::upload::plan::PlannedFile;
 use crate::{Error, Files, urls};
 
@@ -10,54 +12,35 @@ use crate::{Error, Files, urls};
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
     pub url: Url,
+    /// `url` redacted, for errors and logs.
+    pub shown_url: String,
     pub file_uuid: String,
     pub remote_file_path: Option<String>,
 }
 
-/// The answer for a batch: the workspace the API put the files in, and each file's target.
-pub(crate) struct Presigned {
-    pub workspace_uuid: Option<String>,
-    pub files: Vec<(PlannedFile, Result<Target, Error>)>,
-}
-
-impl Presigned {
-    /// Every file of the batch failed with the same error (a refused call, say).
-    pub(crate) fn failed(
-        batch: Vec<PlannedFile>,
-        error: Error,
-        workspace_uuid: Option<String>,
-    ) -> Self {
-        Self {
-            workspace_uuid,
-            files: batch
-                .into_iter()
-                .map(|file| (file, Err(error.clone())))
-                .collect(),
-        }
-    }
-}
-
 /// Presigns one batch: the workspace the API answered with, and one target per file in
 /// batch order. A failed call, or an answer that does not match the request, is an error
-/// for the whole batch.
+/// for the whole batch. `retries` overrides the client's retry count.
 pub(crate) async fn presign(
-    files: Files<'_>,
+    files: &Files,
     batch: &[PlannedFile],
     workspace_uuid: Option<&str>,
+    retries: Option<u32>,
+    on_retry: impl FnMut(u32, &Error, Duration),
 ) -> Result<(Option<String>, Vec<Result<Target, Error>>), Error> {
-    let request = FileUploadRequest {
-        workspace_uuid: workspace_uuid.map(str::to_string),
-        files: batch
-            .iter()
-            .map(|file| FileUploadRequestItem {
-                local_file_path: file.local_file_path.clone(),
-                content_type: Some(file.content_type.clone()),
-            })
-            .collect(),
-    };
-    let response = files.create(&request).await?.into_inner();
-    let targets = match_answers(batch, response.files)?;
-    Ok((response.workspace_uuid, targets))
+    let mut request = CreateRequest::new().files(batch.iter().map(|file| {
+        CreateFile::local(file.local_file_path.clone()).content_type(file.content_type.as_str())
+    }));
+    if let Some(uuid) = workspace_uuid {
+        request = request.workspace_uuid(uuid);
+    }
+    let response = files
+        .create_with(&request, retries, on_retry)
+        .await?
+        .into_inner();
+    let workspace = response.workspace_uuid().map(str::to_string);
+    let targets = match_answers(batch, response.into_files())?;
+    Ok((workspace, targets))
 }
 
 /// Pairs each requested file with its answer. Answers are matched by `local_file_path`
@@ -65,7 +48,7 @@ pub(crate) async fn presign(
 /// count or paths fails the batch: a file is never silently skipped or swapped.
 fn match_answers(
     batch: &[PlannedFile],
-    answers: Vec<FileUploadResponseItem>,
+    answers: Vec<FileUpload>,
 ) -> Result<Vec<Result<Target, Error>>, Error> {
     if answers.len() != batch.len() {
         return Err(Error::InvalidResponse(format!(
@@ -74,10 +57,10 @@ fn match_answers(
             answers.len()
         )));
     }
-    let mut slots: Vec<Option<FileUploadResponseItem>> = vec![None; batch.len()];
-    if answers.iter().all(|a| a.local_file_path.is_some()) {
+    let mut slots: Vec<Option<FileUpload>> = vec![None; batch.len()];
+    if answers.iter().all(|a| a.local_file_path().is_some()) {
         for answer in answers {
-            let path = answer.local_file_path.as_deref().unwrap_or_default();
+            let path = answer.local_file_path().unwrap_or_default();
             let slot = batch
                 .iter()
                 .zip(slots.iter())
@@ -99,25 +82,26 @@ fn match_answers(
         .collect())
 }
 
-fn target(file: &PlannedFile, answer: FileUploadResponseItem) -> Result<Target, Error> {
+fn target(file: &PlannedFile, answer: FileUpload) -> Result<Target, Error> {
     let name = &file.local_file_path;
     let missing =
         |field: &str| Error::InvalidResponse(format!("the answer for {name:?} has no {field}"));
-    let url = answer.file_url.ok_or_else(|| missing("file_url"))?;
-    let url = urls::parse_secure(&url, &format!("presigned file_url for {name:?}"))
+    let url = answer.file_url().ok_or_else(|| missing("file_url"))?;
+    let url = urls::parse_secure(url, &format!("presigned file_url for {name:?}"))
         .map_err(Error::InvalidResponse)?;
+    let file_uuid = answer.file_uuid().ok_or_else(|| missing("file_uuid"))?;
     Ok(Target {
+        shown_url: urls::redact(&url),
         url,
-        file_uuid: answer.file_uuid.ok_or_else(|| missing("file_uuid"))?,
-        remote_file_path: answer.remote_file_path,
+        file_uuid: file_uuid.to_string(),
+        remote_file_path: answer.remote_file_path().map(str::to_string),
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
+    use crate::upload::plan::ContentType;
 
     fn planned(names: &[&str]) -> Vec<PlannedFile> {
         names
@@ -125,20 +109,20 @@ mod tests {
             .enumerate()
             .map(|(index, name)| PlannedFile {
                 index,
-                path: PathBuf::from(name),
                 local_file_path: name.to_string(),
                 size: 1,
-                content_type: "text/plain".into(),
+                content_type: ContentType::Guessed("text/plain"),
             })
             .collect()
     }
 
-    fn answer(path: Option<&str>, uuid: &str) -> FileUploadResponseItem {
-        FileUploadResponseItem {
-            local_file_path: path.map(str::to_string),
-            file_uuid: Some(uuid.into()),
-            file_url: Some(format!("https://store.example/{uuid}?X-Amz-Signature=s")),
-            remote_file_path: Some(format!("r/{uuid}")),
+    fn answer(path: Option<&str>, uuid: &str) -> FileUpload {
+        let answer = FileUpload::new(uuid)
+            .with_file_url(format!("https://store.example/{uuid}?X-Amz-Signature=s"))
+            .with_remote_file_path(format!("r/{uuid}"));
+        match path {
+            Some(path) => answer.with_local_file_path(path),
+            None => answer,
         }
     }
 
@@ -183,10 +167,10 @@ mod tests {
     #[test]
     fn a_missing_or_insecure_url_fails_only_that_file() {
         let batch = planned(&["a", "b", "c"]);
-        let mut no_url = answer(Some("b"), "2");
-        no_url.file_url = None;
-        let mut plain = answer(Some("c"), "3");
-        plain.file_url = Some("http://store.example/3?X-Amz-Signature=secret".into());
+        let no_url = FileUpload::new("2").with_local_file_path("b");
+        let plain = FileUpload::new("3")
+            .with_local_file_path("c")
+            .with_file_url("http://store.example/3?X-Amz-Signature=secret");
         let targets = match_answers(&batch, vec![answer(Some("a"), "1"), no_url, plain]).unwrap();
         assert!(targets[0].is_ok());
         let no_url = targets[1].as_ref().unwrap_err().to_string();

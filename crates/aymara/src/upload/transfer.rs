@@ -6,18 +6,22 @@
 
 use std::io::{self, Read};
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::stream;
+use http::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use tokio::sync::mpsc;
-use tracing::Instrument;
 
-use crate::error::{ERROR_BODY_LIMIT, read_bounded};
+use crate::attempt::{Answered, Attempt};
+use crate::upload::engine::Control;
 use crate::upload::plan::PlannedFile;
 use crate::upload::presign::Target;
+use crate::upload::progress::Counters;
 use crate::upload::{ProgressEvent, UploadOptions};
-use crate::{Error, urls};
+use crate::{Error, error};
 
 /// Bytes read from disk per chunk: large enough that syscalls and per-chunk work vanish
 /// next to the transfer, small enough that `concurrency` chunks in flight stay a few MiB.
@@ -27,48 +31,79 @@ pub(crate) const CHUNK_SIZE: usize = 256 * 1024;
 /// disk is read, few enough that `concurrency` transfers stay a few MiB.
 const READ_AHEAD: usize = 2;
 
+/// The slowest a transfer may go on average before it is cut off: with the client's
+/// per-call timeout, it bounds the time of one transfer attempt to
+/// `timeout + size / MIN_TRANSFER_RATE`, so a store that drips its answer cannot hold a
+/// transfer for ever, while a slow link still has hours for a large file.
+pub const MIN_TRANSFER_RATE: u64 = 64 * 1024;
+
+/// The store's answer to a transfer that succeeded.
+pub(crate) struct Stored {
+    status: StatusCode,
+}
+
+impl Answered for Stored {
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    fn request_id(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// The time limit of one transfer attempt of `size` bytes.
+pub(crate) fn transfer_limit(timeout: Duration, size: u64) -> Duration {
+    timeout.saturating_add(Duration::from_secs(size / MIN_TRANSFER_RATE))
+}
+
 /// One attempt at sending `file` to `target`.
 pub(crate) async fn put_once(
     http: &reqwest::Client,
+    timeout: Duration,
     file: &PlannedFile,
     target: &Target,
     options: &UploadOptions,
-    attempt: u32,
+    control: &Arc<Control>,
+    number: u32,
 ) -> Result<(), Error> {
-    let shown_url = urls::redact(&target.url);
-    let span = tracing::debug_span!(
-        "aymara.put",
-        operation = "put_file",
-        host = target.url.host_str().unwrap_or_default(),
-        file_uuid = %target.file_uuid,
-        attempt,
-        size = file.size,
-        status = tracing::field::Empty,
-    );
-    async {
-        let body = open_body(file, options).await?;
-        let response = http
-            .put(target.url.clone())
-            .header(CONTENT_TYPE, &file.content_type)
-            .header(CONTENT_LENGTH, file.size)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| Error::from_transport(e, shown_url.clone()))?;
-        let status = response.status();
-        tracing::Span::current().record("status", status.as_u16());
-        if status.is_success() {
-            tracing::debug!("stored");
-            return Ok(());
-        }
-        let headers = response.headers().clone();
-        let body = read_bounded(response, ERROR_BODY_LIMIT).await;
-        let error = Error::from_storage_response(status, &headers, &body, shown_url.clone());
-        tracing::debug!(%error, "refused");
-        Err(error)
-    }
-    .instrument(span)
-    .await
+    let attempt = Attempt {
+        operation: "put_file",
+        number,
+        url: &target.shown_url,
+        limit: transfer_limit(timeout, file.size),
+        file_uuid: Some(&target.file_uuid),
+    };
+    attempt
+        .run(async {
+            let body = open_body(file, options, control).await?;
+            let response = http
+                .put(target.url.clone())
+                .header(CONTENT_TYPE, file.content_type.as_str())
+                .header(CONTENT_LENGTH, file.size)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| error::from_transport(e, target.shown_url.clone(), timeout))?;
+            let status = response.status();
+            if status.is_success() {
+                return Ok(Stored { status });
+            }
+            let headers = response.headers().clone();
+            let mut response = response;
+            let body = aymara_api::read_body_bounded(&mut response, aymara_api::ERROR_BODY_LIMIT)
+                .await
+                .map(|(body, _)| body)
+                .unwrap_or_default();
+            Err(error::from_storage_response(
+                status,
+                &headers,
+                &body,
+                target.shown_url.clone(),
+            ))
+        })
+        .await
+        .map(|_| ())
 }
 
 /// Opens the file for one attempt and turns it into a body of exactly the planned size.
@@ -78,16 +113,22 @@ pub(crate) async fn put_once(
 /// per attempt, straight into the buffers that are sent (no intermediate copy, no hop to the
 /// blocking pool per read), at most [`READ_AHEAD`] chunks ahead of the socket, so memory
 /// stays flat whatever the size.
-async fn open_body(file: &PlannedFile, options: &UploadOptions) -> Result<reqwest::Body, Error> {
-    let fail = |source: io::Error| Error::local_file(&file.path, source);
-    let (path, size) = (file.path.clone(), file.size);
+async fn open_body(
+    file: &PlannedFile,
+    options: &UploadOptions,
+    control: &Arc<Control>,
+) -> Result<reqwest::Body, Error> {
+    let fail = |source: io::Error| Error::local_file(file.path(), source);
+    let (path, size) = (file.path().to_path_buf(), file.size);
     let opened = tokio::task::spawn_blocking(move || open_checked(&path, size))
         .await
         .map_err(|e| fail(io::Error::other(e)))?
         .map_err(fail)?;
     let (index, observer) = (file.index, options.observer.clone());
+    let control = control.clone();
     let handle = match opened {
         Opened::Whole(bytes) => {
+            Counters::add(&control.counters.bytes_sent, size);
             if let Some(observer) = &observer
                 && size > 0
             {
@@ -109,10 +150,12 @@ async fn open_body(file: &PlannedFile, options: &UploadOptions) -> Result<reqwes
     // Counts what is sent and reports it.
     let counted = stream::unfold((rx, 0u64), move |(mut rx, sent)| {
         let observer = observer.clone();
+        let control = control.clone();
         async move {
             match rx.recv().await? {
                 Ok(chunk) => {
                     let sent = sent + chunk.len() as u64;
+                    Counters::add(&control.counters.bytes_sent, chunk.len() as u64);
                     if let Some(observer) = &observer {
                         observer.on_event(&ProgressEvent::BytesSent { index, sent, size });
                     }

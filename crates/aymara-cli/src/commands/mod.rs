@@ -1,0 +1,50 @@
+//! One module per command; what they share is here.
+
+mod create;
+mod upload;
+
+pub use create::create;
+pub use upload::upload;
+
+use aymara::Client;
+use aymara_emulator::Emulator;
+
+use crate::cli::ApiArgs;
+use crate::{Failure, local};
+
+/// The client, and the emulator behind it with `--local` (kept alive while in use).
+pub struct Target {
+    pub client: Client,
+    pub local: Option<Emulator>,
+}
+
+impl Target {
+    /// Builds the client: with `--local`, against an emulator started here; otherwise key
+    /// from the environment only, base URL from the flag or the environment. Any problem is
+    /// a configuration error (exit 2) before any network call.
+    pub async fn new(api: &ApiArgs) -> Result<Self, Failure> {
+        let builder = Client::builder().max_retries(api.max_retries);
+        let (builder, local) = if api.local {
+            let emulator = local::start_for_command(&api.data_dir).await?;
+            let builder = builder
+                .api_key(local::LOCAL_KEY)
+                .base_url(emulator.base_url());
+            (builder, Some(emulator))
+        } else {
+            let builder = match &api.base_url {
+                Some(url) => builder.base_url(url),
+                None => builder,
+            };
+            (builder.from_env(), None)
+        };
+        let client = builder.build().map_err(|e| Failure::usage(e.to_string()))?;
+        Ok(Self { client, local })
+    }
+
+    /// Stops the local emulator, if any, after letting in-flight requests finish.
+    pub async fn finish(self) {
+        if let Some(emulator) = self.local {
+            emulator.shutdown().await;
+        }
+    }
+}

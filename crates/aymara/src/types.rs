@@ -1,0 +1,235 @@
+//! The API's requests and answers, as this crate's own types.
+//!
+//! Requests are built with constructors and setters; answers are read through accessors.
+//! So a new optional field in the API description is a new setter or accessor here, never a
+//! breaking change for code that depends on this crate. The conversions from and to the
+//! generated client's types live in this module only.
+
+use std::fmt;
+
+use aymara_api::types as generated;
+
+use crate::urls;
+
+/// One file to ask a presigned URL for, in a [`CreateRequest`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreateFile {
+    local_file_path: Option<String>,
+    content_type: Option<String>,
+}
+
+impl CreateFile {
+    /// A file known by its path on the client. The service derives the stored name from it
+    /// and echoes it back, so answers can be matched to requests.
+    pub fn local(local_file_path: impl Into<String>) -> Self {
+        Self {
+            local_file_path: Some(local_file_path.into()),
+            ..Self::default()
+        }
+    }
+
+    /// With its MIME type (the service infers one from the extension otherwise).
+    pub fn content_type(mut self, mime: impl Into<String>) -> Self {
+        self.content_type = Some(mime.into());
+        self
+    }
+
+    /// The path as it will be sent.
+    pub fn local_file_path(&self) -> Option<&str> {
+        self.local_file_path.as_deref()
+    }
+}
+
+/// The body of `POST /v2/files`: which files to presign, for which workspace.
+///
+/// ```
+/// use aymara::types::{CreateFile, CreateRequest};
+/// let request = CreateRequest::new()
+///     .workspace_uuid("9b2f…")
+///     .file(CreateFile::local("data/prompts.csv").content_type("text/csv"))
+///     .file(CreateFile::local("images/cat.png"));
+/// assert_eq!(request.files().len(), 2);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreateRequest {
+    workspace_uuid: Option<String>,
+    files: Vec<CreateFile>,
+}
+
+impl CreateRequest {
+    /// An empty request for the default workspace.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The workspace the files belong to.
+    pub fn workspace_uuid(mut self, uuid: impl Into<String>) -> Self {
+        self.workspace_uuid = Some(uuid.into());
+        self
+    }
+
+    /// Adds a file.
+    pub fn file(mut self, file: CreateFile) -> Self {
+        self.files.push(file);
+        self
+    }
+
+    /// Adds files.
+    pub fn files(mut self, files: impl IntoIterator<Item = CreateFile>) -> Self {
+        self.files.extend(files);
+        self
+    }
+
+    /// The files asked for, in order.
+    pub fn file_list(&self) -> &[CreateFile] {
+        &self.files
+    }
+
+    /// The workspace asked for.
+    pub fn workspace(&self) -> Option<&str> {
+        self.workspace_uuid.as_deref()
+    }
+
+    /// The generated client's body, built through its builders so that a new optional
+    /// field in the spec needs no change here.
+    pub(crate) fn to_generated(&self) -> Result<generated::FileUploadRequest, String> {
+        let files = self
+            .files
+            .iter()
+            .map(|file| {
+                generated::FileUploadRequestItem::builder()
+                    .local_file_path(file.local_file_path.clone().unwrap_or_default()) // TEMP-SPEC
+                    .content_type(file.content_type.clone())
+                    .try_into()
+                    .map_err(|e: generated::error::ConversionError| e.to_string())
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        generated::FileUploadRequest::builder()
+            .workspace_uuid(self.workspace_uuid.clone())
+            .files(files)
+            .try_into()
+            .map_err(|e: generated::error::ConversionError| e.to_string())
+    }
+}
+
+/// The service's answer for one requested file: where to send its bytes and how later
+/// calls refer to it. Every field may be missing; check what you use.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct FileUpload {
+    local_file_path: Option<String>,
+    file_uuid: Option<String>,
+    file_url: Option<String>,
+    remote_file_path: Option<String>,
+}
+
+impl FileUpload {
+    /// A fake answer, for tests of code that reads one.
+    pub fn new(file_uuid: impl Into<String>) -> Self {
+        Self {
+            file_uuid: Some(file_uuid.into()),
+            ..Self::default()
+        }
+    }
+
+    /// With `local_file_path`.
+    pub fn with_local_file_path(mut self, path: impl Into<String>) -> Self {
+        self.local_file_path = Some(path.into());
+        self
+    }
+
+    /// With `file_url`.
+    pub fn with_file_url(mut self, url: impl Into<String>) -> Self {
+        self.file_url = Some(url.into());
+        self
+    }
+
+    /// With `remote_file_path`.
+    pub fn with_remote_file_path(mut self, path: impl Into<String>) -> Self {
+        self.remote_file_path = Some(path.into());
+        self
+    }
+
+    /// The `local_file_path` of the request item this answers.
+    pub fn local_file_path(&self) -> Option<&str> {
+        self.local_file_path.as_deref()
+    }
+
+    /// The service's identifier for the file.
+    pub fn file_uuid(&self) -> Option<&str> {
+        self.file_uuid.as_deref()
+    }
+
+    /// The presigned URL to `PUT` the bytes to. A secret until it expires: its query
+    /// string carries the signature. `Debug` shows it redacted.
+    pub fn file_url(&self) -> Option<&str> {
+        self.file_url.as_deref()
+    }
+
+    /// The path later eval-run calls use to refer to the file.
+    pub fn remote_file_path(&self) -> Option<&str> {
+        self.remote_file_path.as_deref()
+    }
+}
+
+impl fmt::Debug for FileUpload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileUpload")
+            .field("local_file_path", &self.local_file_path)
+            .field("file_uuid", &self.file_uuid)
+            .field("file_url", &self.file_url.as_deref().map(urls::redact_text))
+            .field("remote_file_path", &self.remote_file_path)
+            .finish()
+    }
+}
+
+impl From<generated::FileUploadResponseItem> for FileUpload {
+    fn from(item: generated::FileUploadResponseItem) -> Self {
+        Self {
+            local_file_path: item.local_file_path,
+            file_uuid: item.file_uuid,
+            file_url: item.file_url,
+            remote_file_path: item.remote_file_path,
+        }
+    }
+}
+
+/// The answer of `POST /v2/files`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreateResponse {
+    workspace_uuid: Option<String>,
+    files: Vec<FileUpload>,
+}
+
+impl CreateResponse {
+    /// A fake answer, for tests of code that reads one.
+    pub fn new(workspace_uuid: Option<String>, files: Vec<FileUpload>) -> Self {
+        Self {
+            workspace_uuid,
+            files,
+        }
+    }
+
+    /// The workspace the files belong to.
+    pub fn workspace_uuid(&self) -> Option<&str> {
+        self.workspace_uuid.as_deref()
+    }
+
+    /// One answer per requested file.
+    pub fn files(&self) -> &[FileUpload] {
+        &self.files
+    }
+
+    /// The answers, owned.
+    pub fn into_files(self) -> Vec<FileUpload> {
+        self.files
+    }
+}
+
+impl From<generated::FileUploadResponse> for CreateResponse {
+    fn from(answer: generated::FileUploadResponse) -> Self {
+        Self {
+            workspace_uuid: answer.workspace_uuid,
+            files: answer.files.into_iter().map(FileUpload::from).collect(),
+        }
+    }
+}

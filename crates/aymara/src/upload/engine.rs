@@ -1,0 +1,398 @@
+//! The upload itself: plan → presign → transfer → report, run as one task.
+//!
+//! Presigning runs at most [`PRESIGN_AHEAD`] batches ahead of the transfers, so presigned
+//! URLs are used soon after they are made and memory stays flat for any number of files.
+//! Transfers run inside this task (a `FuturesUnordered`), at most the concurrency limit at
+//! once. Every file gets exactly one outcome, sent to the handle as soon as it is known.
+
+use std::pin::pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::stream::{self, FuturesUnordered};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::ApiErrorKind;
+use crate::upload::plan::{self, PlannedFile};
+use crate::upload::presign::{self, Target};
+use crate::upload::progress::Counters;
+use crate::upload::report::{OutcomeKind, UploadOutcome, UploadedFile};
+use crate::upload::transfer;
+use crate::upload::{ProgressEvent, UploadOptions};
+use crate::{Client, Error, Files};
+
+/// Batches presigned ahead of the transfers.
+const PRESIGN_AHEAD: usize = 2;
+
+/// What the handle and the run share: progress counters and the two ways to stop.
+#[derive(Debug, Default)]
+pub(crate) struct Control {
+    pub counters: Counters,
+    /// Start nothing new; let what runs finish.
+    pub graceful: CancellationToken,
+    /// Stop what runs too.
+    pub hard: CancellationToken,
+    /// Why the run is stopping, once it is.
+    reason: Mutex<Option<StopReason>>,
+}
+
+/// Why files were left unfinished.
+#[derive(Debug, Clone)]
+enum StopReason {
+    Cancelled,
+    Deadline(Arc<Error>),
+}
+
+impl Control {
+    /// Stops starting new work; with `hard`, stops running work too. The first reason
+    /// given is kept.
+    pub(crate) fn stop(&self, hard: bool) {
+        self.stop_for(StopReason::Cancelled, hard);
+    }
+
+    fn stop_for(&self, reason: StopReason, hard: bool) {
+        lock(&self.reason).get_or_insert(reason);
+        self.graceful.cancel();
+        if hard {
+            self.hard.cancel();
+        }
+    }
+
+    /// The outcome of a file left unfinished.
+    fn unfinished(&self) -> OutcomeKind {
+        match lock(&self.reason).as_ref() {
+            Some(StopReason::Deadline(error)) => OutcomeKind::Failed(error.clone()),
+            _ => OutcomeKind::Cancelled,
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How a file left presigning.
+enum Prepared {
+    Ready(Target),
+    Failed(Arc<Error>),
+    Unfinished,
+}
+
+/// Whether the API can be reached, as far as this run knows.
+#[derive(Debug, Default)]
+enum Health {
+    #[default]
+    Up,
+    /// A batch's presign failed for good with a connection error or a timeout. One later
+    /// batch gets one attempt without retries (the probe); if that fails too, every other
+    /// batch fails with the first cause at once.
+    Down { cause: Arc<Error>, probed: bool },
+    /// The key was refused (401 or 403): every later batch would be too.
+    Refused(Arc<Error>),
+}
+
+/// What a batch's presign should do, given the API's health.
+enum Plan {
+    Call { retries: Option<u32> },
+    Fail(Arc<Error>),
+}
+
+struct Run {
+    client: Client,
+    files: Files,
+    options: UploadOptions,
+    control: Arc<Control>,
+    outcomes: UnboundedSender<UploadOutcome>,
+    health: Mutex<Health>,
+    workspace: Mutex<Option<String>>,
+}
+
+/// Runs a whole upload; returns the workspace the files went to. Fails as a whole only for
+/// invalid options, for paths that cannot be uploaded, and for a deadline that passes while
+/// planning; everything else is a file's outcome.
+pub(crate) async fn run(
+    client: Client,
+    paths: Vec<std::path::PathBuf>,
+    options: UploadOptions,
+    control: Arc<Control>,
+    outcomes: UnboundedSender<UploadOutcome>,
+) -> Result<Option<String>, Error> {
+    options.validate()?;
+    let deadline = options
+        .deadline
+        .map(|after| (Instant::now() + after, after));
+    let planning = plan::plan(paths, options.content_type.clone());
+    let planned = match deadline {
+        Some((at, after)) => tokio::time::timeout_at(at, planning)
+            .await
+            .map_err(|_| Error::DeadlineExceeded { deadline: after })??,
+        None => planning.await?,
+    };
+
+    let counters = &control.counters;
+    Counters::set(&counters.files_total, planned.len() as u64);
+    Counters::set(&counters.bytes_total, planned.iter().map(|f| f.size).sum());
+    for file in &planned {
+        options.emit(ProgressEvent::Queued {
+            index: file.index,
+            path: file.path(),
+            size: file.size,
+        });
+    }
+    options.emit(ProgressEvent::Planned {
+        files: planned.len(),
+        bytes: planned.iter().map(|f| f.size).sum(),
+    });
+
+    let run = Run {
+        files: client.files(),
+        client,
+        workspace: Mutex::new(options.workspace_uuid.clone()),
+        options,
+        control,
+        outcomes,
+        health: Mutex::default(),
+    };
+    run.transfer_all(planned, deadline).await;
+    Ok(run
+        .workspace
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner()))
+}
+
+impl Run {
+    async fn transfer_all(&self, planned: Vec<PlannedFile>, deadline: Option<(Instant, Duration)>) {
+        let batch_size = self.options.batch_size_or_default();
+        let mut files = planned.into_iter();
+        let batches = std::iter::from_fn(move || {
+            let batch: Vec<PlannedFile> = files.by_ref().take(batch_size).collect();
+            (!batch.is_empty()).then_some(batch)
+        });
+        let presigned = stream::iter(batches)
+            .map(|batch| self.presign_batch(batch))
+            .buffered(PRESIGN_AHEAD)
+            .flat_map(stream::iter);
+        let mut presigned = pin!(presigned);
+        let limit = self.options.concurrency_or_default();
+        Counters::set(&self.control.counters.concurrency, limit as u64);
+
+        let expiry = async {
+            match deadline {
+                Some((at, _)) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        let mut expiry = pin!(expiry);
+        let mut running = FuturesUnordered::new();
+        let mut exhausted = false;
+        loop {
+            let stopping = self.control.graceful.is_cancelled();
+            let room = running.len() < limit;
+            tokio::select! {
+                biased;
+                Some(outcome) = running.next() => self.report(outcome),
+                next = presigned.next(), if !exhausted && (room || stopping) => match next {
+                    None => exhausted = true,
+                    Some((file, Prepared::Ready(target))) if !stopping => {
+                        running.push(self.transfer(file, target));
+                    }
+                    Some((file, Prepared::Failed(error))) => {
+                        self.report(outcome(&file, OutcomeKind::Failed(error)));
+                    }
+                    Some((file, _)) => self.report(outcome(&file, self.control.unfinished())),
+                },
+                () = self.control.graceful.cancelled(), if !stopping => {}
+                () = &mut expiry, if deadline.is_some() && !self.control.hard.is_cancelled() => {
+                    if let Some((_, after)) = deadline {
+                        let error = Arc::new(Error::DeadlineExceeded { deadline: after });
+                        tracing::warn!(%error, "stopping the upload");
+                        self.control.stop_for(StopReason::Deadline(error), true);
+                    }
+                }
+                else => break,
+            }
+        }
+    }
+
+    /// Presigns one batch, unless the run is stopping or the API's health says not to.
+    async fn presign_batch(&self, batch: Vec<PlannedFile>) -> Vec<(PlannedFile, Prepared)> {
+        let all = |batch: Vec<PlannedFile>, prepared: &dyn Fn() -> Prepared| {
+            batch.into_iter().map(|f| (f, prepared())).collect()
+        };
+        if self.control.graceful.is_cancelled() {
+            return all(batch, &|| Prepared::Unfinished);
+        }
+        let retries = match self.plan_call() {
+            Plan::Call { retries } => retries,
+            Plan::Fail(cause) => return all(batch, &|| Prepared::Failed(cause.clone())),
+        };
+        let counters = &self.control.counters;
+        let call = presign::presign(
+            &self.files,
+            &batch,
+            self.options.workspace_uuid.as_deref(),
+            retries,
+            |_, _, _| Counters::add(&counters.retries, 1),
+        );
+        let answer = tokio::select! {
+            biased;
+            answer = call => answer,
+            () = self.control.graceful.cancelled() => return all(batch, &|| Prepared::Unfinished),
+        };
+        match answer {
+            Ok((workspace, targets)) => {
+                *lock(&self.health) = match std::mem::take(&mut *lock(&self.health)) {
+                    Health::Down { .. } => Health::Up,
+                    other => other,
+                };
+                if let Some(uuid) = workspace {
+                    lock(&self.workspace).get_or_insert(uuid);
+                }
+                batch
+                    .into_iter()
+                    .zip(targets)
+                    .map(|(file, target)| match target {
+                        Ok(target) => (file, Prepared::Ready(target)),
+                        Err(error) => (file, Prepared::Failed(Arc::new(error))),
+                    })
+                    .collect()
+            }
+            Err(error) => {
+                let cause = self.record_failure(error);
+                all(batch, &|| Prepared::Failed(cause.clone()))
+            }
+        }
+    }
+
+    /// Whether a batch may call the API, and with how many retries.
+    fn plan_call(&self) -> Plan {
+        let mut health = lock(&self.health);
+        match &mut *health {
+            Health::Up => Plan::Call { retries: None },
+            Health::Down {
+                probed: probed @ false,
+                ..
+            } => {
+                *probed = true;
+                Plan::Call { retries: Some(0) }
+            }
+            Health::Down { cause, .. } | Health::Refused(cause) => Plan::Fail(cause.clone()),
+        }
+    }
+
+    /// Records a batch that failed for good; returns the error its files fail with: the
+    /// first cause of an outage, so that one line says what happened to all of them.
+    fn record_failure(&self, error: Error) -> Arc<Error> {
+        let mut health = lock(&self.health);
+        match &*health {
+            Health::Down { cause, .. } | Health::Refused(cause) if error.is_unreachable() => {
+                cause.clone()
+            }
+            _ => {
+                let error = Arc::new(error);
+                if error.is_unreachable() {
+                    *health = Health::Down {
+                        cause: error.clone(),
+                        probed: false,
+                    };
+                } else if is_refusal(&error) {
+                    *health = Health::Refused(error.clone());
+                }
+                error
+            }
+        }
+    }
+
+    /// One file's transfer, with retries; stops at once on a hard stop. A transfer that the
+    /// store answered 2xx is reported uploaded even if a stop came in between.
+    async fn transfer(&self, file: PlannedFile, target: Target) -> UploadOutcome {
+        let inner = &self.client.inner;
+        let counters = &self.control.counters;
+        Counters::add(&counters.in_flight, 1);
+        let attempts = inner.retry.run(
+            &inner.budget,
+            "put_file",
+            |number| {
+                transfer::put_once(
+                    &inner.http,
+                    inner.timeout,
+                    &file,
+                    &target,
+                    &self.options,
+                    &self.control,
+                    number,
+                )
+            },
+            |next, error, _| {
+                Counters::add(&counters.retries, 1);
+                self.options.emit(ProgressEvent::Retrying {
+                    index: file.index,
+                    attempt: next,
+                    error,
+                });
+            },
+        );
+        let result = tokio::select! {
+            biased;
+            result = attempts => Some(result),
+            () = self.control.hard.cancelled() => None,
+        };
+        Counters::sub(&counters.in_flight, 1);
+        let kind = match result {
+            Some(Ok(())) => {
+                let mut uploaded = UploadedFile::new(
+                    file.local_file_path.clone(),
+                    target.file_uuid,
+                    file.size,
+                    file.content_type.as_str(),
+                );
+                if let Some(remote) = target.remote_file_path {
+                    uploaded = uploaded.with_remote_file_path(remote);
+                }
+                OutcomeKind::Uploaded(uploaded)
+            }
+            Some(Err(error)) => OutcomeKind::Failed(Arc::new(error)),
+            None => self.control.unfinished(),
+        };
+        outcome(&file, kind)
+    }
+
+    /// Counts a finished file, tells the observer, and hands the outcome to the handle.
+    fn report(&self, outcome: UploadOutcome) {
+        let counters = &self.control.counters;
+        let (index, path) = (outcome.index(), outcome.path());
+        match outcome.kind() {
+            OutcomeKind::Uploaded(file) => {
+                Counters::add(&counters.files_uploaded, 1);
+                Counters::add(&counters.bytes_uploaded, file.size_bytes());
+                self.options.emit(ProgressEvent::Done { index, file });
+            }
+            OutcomeKind::Failed(error) => {
+                Counters::add(&counters.files_failed, 1);
+                self.options
+                    .emit(ProgressEvent::Failed { index, path, error });
+            }
+            OutcomeKind::Cancelled => {
+                Counters::add(&counters.files_cancelled, 1);
+                self.options.emit(ProgressEvent::Cancelled { index, path });
+            }
+        }
+        // The handle may be gone (dropped while this task was being aborted); nobody to tell.
+        let _ = self.outcomes.send(outcome);
+    }
+}
+
+fn outcome(file: &PlannedFile, kind: OutcomeKind) -> UploadOutcome {
+    UploadOutcome::new(file.index, file.local_file_path.clone(), kind)
+}
+
+/// Errors after which every later batch would fail the same way, so none is sent.
+fn is_refusal(error: &Error) -> bool {
+    matches!(error, Error::Api(api) if matches!(
+        api.kind(),
+        ApiErrorKind::Authentication | ApiErrorKind::PermissionDenied
+    ))
+}

@@ -1,0 +1,219 @@
+//! What an upload reports: one [`UploadOutcome`] per input path, and the [`UploadReport`]
+//! that holds them. Every type here can be built by dependent crates, to fake an upload's
+//! result in their own tests.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::Error;
+
+/// A file that is stored.
+///
+/// ```
+/// let file = aymara::UploadedFile::new("data/a.csv", "0b5c…", 4, "text/csv")
+///     .with_remote_file_path("org/0b5c…/a.csv");
+/// assert_eq!(file.size_bytes(), 4);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedFile {
+    local_file_path: String,
+    file_uuid: String,
+    remote_file_path: Option<String>,
+    size_bytes: u64,
+    content_type: String,
+    sha256: Option<String>,
+}
+
+impl UploadedFile {
+    /// A stored file: the path as sent to the API, the service's uuid, its size and the
+    /// `Content-Type` it was sent with.
+    pub fn new(
+        local_file_path: impl Into<String>,
+        file_uuid: impl Into<String>,
+        size_bytes: u64,
+        content_type: impl Into<String>,
+    ) -> Self {
+        Self {
+            local_file_path: local_file_path.into(),
+            file_uuid: file_uuid.into(),
+            remote_file_path: None,
+            size_bytes,
+            content_type: content_type.into(),
+            sha256: None,
+        }
+    }
+
+    /// With the path later eval-run calls use.
+    pub fn with_remote_file_path(mut self, path: impl Into<String>) -> Self {
+        self.remote_file_path = Some(path.into());
+        self
+    }
+
+    /// With the lower-case hex SHA-256 of the bytes sent.
+    pub fn with_sha256(mut self, hex: impl Into<String>) -> Self {
+        self.sha256 = Some(hex.into());
+        self
+    }
+
+    /// The path as given, as sent to the API.
+    pub fn local_file_path(&self) -> &str {
+        &self.local_file_path
+    }
+
+    /// The service's identifier for the file.
+    pub fn file_uuid(&self) -> &str {
+        &self.file_uuid
+    }
+
+    /// The path later eval-run calls use, when the API gave one.
+    pub fn remote_file_path(&self) -> Option<&str> {
+        self.remote_file_path.as_deref()
+    }
+
+    /// Bytes sent.
+    pub fn size_bytes(&self) -> u64 {
+        self.size_bytes
+    }
+
+    /// The `Content-Type` it was sent with.
+    pub fn content_type(&self) -> &str {
+        &self.content_type
+    }
+
+    /// The lower-case hex SHA-256 of the bytes sent, when it was computed.
+    pub fn sha256(&self) -> Option<&str> {
+        self.sha256.as_deref()
+    }
+}
+
+/// What happened to one input path.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum OutcomeKind {
+    /// Stored.
+    Uploaded(UploadedFile),
+    /// Failed for good. Files of a batch the API refused share one error.
+    Failed(Arc<Error>),
+    /// Not finished because the upload was cancelled or reached its deadline before the
+    /// file's transfer started (or, after a hard stop, finished).
+    Cancelled,
+}
+
+/// One input path and what happened to it.
+///
+/// ```
+/// use aymara::{OutcomeKind, UploadOutcome, UploadedFile};
+/// let done = UploadOutcome::new(0, "a.csv", OutcomeKind::Uploaded(UploadedFile::new("a.csv", "u1", 1, "text/csv")));
+/// assert!(done.uploaded().is_some());
+/// ```
+#[derive(Debug, Clone)]
+pub struct UploadOutcome {
+    index: usize,
+    path: PathBuf,
+    kind: OutcomeKind,
+}
+
+impl UploadOutcome {
+    /// The outcome for the path at `index` of the input.
+    pub fn new(index: usize, path: impl Into<PathBuf>, kind: OutcomeKind) -> Self {
+        Self {
+            index,
+            path: path.into(),
+            kind,
+        }
+    }
+
+    /// Position in the paths given.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The path as given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What happened.
+    pub fn kind(&self) -> &OutcomeKind {
+        &self.kind
+    }
+
+    /// The stored file, if it was stored.
+    pub fn uploaded(&self) -> Option<&UploadedFile> {
+        match &self.kind {
+            OutcomeKind::Uploaded(file) => Some(file),
+            _ => None,
+        }
+    }
+
+    /// Why it failed, if it failed.
+    pub fn error(&self) -> Option<&Error> {
+        match &self.kind {
+            OutcomeKind::Failed(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Whether it was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.kind, OutcomeKind::Cancelled)
+    }
+}
+
+/// One outcome per input path, in input order.
+#[derive(Debug, Clone, Default)]
+pub struct UploadReport {
+    workspace_uuid: Option<String>,
+    outcomes: Vec<UploadOutcome>,
+}
+
+impl UploadReport {
+    /// A report of these outcomes (sorted into input order).
+    pub fn new(workspace_uuid: Option<String>, mut outcomes: Vec<UploadOutcome>) -> Self {
+        outcomes.sort_by_key(|o| o.index);
+        Self {
+            workspace_uuid,
+            outcomes,
+        }
+    }
+
+    /// The workspace the API put the files in (or the one asked for).
+    pub fn workspace_uuid(&self) -> Option<&str> {
+        self.workspace_uuid.as_deref()
+    }
+
+    /// One per input path, in the order given.
+    pub fn outcomes(&self) -> &[UploadOutcome] {
+        &self.outcomes
+    }
+
+    /// The outcomes, owned.
+    pub fn into_outcomes(self) -> Vec<UploadOutcome> {
+        self.outcomes
+    }
+
+    /// The files that were stored, in input order.
+    pub fn uploaded(&self) -> impl Iterator<Item = &UploadedFile> {
+        self.outcomes.iter().filter_map(UploadOutcome::uploaded)
+    }
+
+    /// The paths that failed, with why, in input order.
+    pub fn failed(&self) -> impl Iterator<Item = (&Path, &Error)> {
+        self.outcomes
+            .iter()
+            .filter_map(|o| o.error().map(|e| (o.path(), e)))
+    }
+
+    /// The paths that were cancelled, in input order.
+    pub fn cancelled(&self) -> impl Iterator<Item = &Path> {
+        self.outcomes
+            .iter()
+            .filter(|o| o.is_cancelled())
+            .map(UploadOutcome::path)
+    }
+
+    /// Whether every path was stored.
+    pub fn is_success(&self) -> bool {
+        self.outcomes.iter().all(|o| o.uploaded().is_some())
+    }
+}
