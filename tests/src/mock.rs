@@ -405,8 +405,9 @@ pub fn one_file_request() -> aymara::types::FileUploadRequest {
     aymara::types::FileUploadRequest {
         workspace_uuid: None,
         files: vec![aymara::types::FileUploadRequestItem {
-            local_file_path: "a.csv".into(),
+            local_file_path: Some("a.csv".into()),
             content_type: None,
+            remote_uri: None,
         }],
     }
 }

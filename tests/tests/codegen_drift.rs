@@ -34,6 +34,35 @@ fn generation_is_deterministic() {
 }
 
 #[test]
+fn the_multipart_upload_is_left_out_with_one_note_and_everything_else_generated() {
+    let (_, notes) = codegen::check(&Paths::workspace()).unwrap();
+    let lines: Vec<String> = notes.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "/paths/~1v2~1files~1-~1uploads/post: note: upload_file is not generated: progenitor \
+          cannot generate multipart/form-data request bodies; the SDK implements it by hand \
+          (aymara::Files::upload_direct)"
+        ]
+    );
+    let source = fs::read_to_string(Paths::workspace().out).unwrap();
+    for operation in [
+        "post_files",
+        "list_files",
+        "get_file",
+        "delete_file",
+        "get_file_status",
+        "get_file_frames",
+    ] {
+        assert!(
+            source.contains(&format!("pub fn {operation}(&self)")),
+            "{operation} was not generated"
+        );
+    }
+    assert!(!source.contains("pub fn upload_file("));
+}
+
+#[test]
 fn an_added_property_is_reported_with_a_diff_naming_it() {
     let anchor =
         "        remote_file_path:\n          description: The path later eval-run calls use";
@@ -41,7 +70,7 @@ fn an_added_property_is_reported_with_a_diff_naming_it() {
         assert!(spec.contains(anchor), "the anchor for the edit moved");
         spec.replacen(
             anchor,
-            &format!("        processing_status:\n          type: string\n{anchor}"),
+            &format!("        expires_at:\n          type: string\n{anchor}"),
             1,
         )
     });
@@ -54,7 +83,7 @@ fn an_added_property_is_reported_with_a_diff_naming_it() {
     );
     let added: Vec<&str> = report
         .lines()
-        .filter(|l| l.starts_with('+') && l.contains("processing_status"))
+        .filter(|l| l.starts_with('+') && l.contains("expires_at"))
         .collect();
     assert!(
         !added.is_empty(),
@@ -77,5 +106,20 @@ fn a_broken_ref_is_one_clear_line() {
         problems,
         ["/components/schemas/ErrorResponse/properties/error/$ref: \
              \"#/components/schemas/ErrorDetial\" does not resolve"]
+    );
+}
+
+#[test]
+fn a_multipart_operation_nobody_implements_fails_the_check() {
+    let (_dir, paths) = with_spec(|spec| {
+        spec.replacen("operationId: upload_file", "operationId: upload_file_v3", 1)
+    });
+    let message = format!("{:#}", codegen::check(&paths).unwrap_err());
+    assert!(
+        message.contains(
+            "/paths/~1v2~1files~1-~1uploads/post: upload_file_v3 has a multipart/form-data \
+             request body, which progenitor cannot generate"
+        ),
+        "{message}"
     );
 }

@@ -11,12 +11,14 @@ fn request(workspace: Option<&str>) -> FileUploadRequest {
         workspace_uuid: workspace.map(str::to_string),
         files: vec![
             FileUploadRequestItem {
-                local_file_path: "data/prompts.csv".into(),
+                local_file_path: Some("data/prompts.csv".into()),
                 content_type: Some("text/csv".into()),
+                remote_uri: None,
             },
             FileUploadRequestItem {
-                local_file_path: "cat.png".into(),
+                local_file_path: Some("cat.png".into()),
                 content_type: None,
+                remote_uri: None,
             },
         ],
     }
@@ -47,11 +49,11 @@ fn client(prism: &Prism, prefer: Option<u16>) -> Client {
 async fn prism_accepts_our_requests_and_we_parse_every_answer_it_documents() {
     let prism = Prism::mock();
 
-    // Prism does validate: a request missing a required field is refused.
+    // Prism does validate: a request with a field of the wrong type is refused.
     let refused = reqwest::Client::new()
         .post(format!("{}/v2/files", prism.url()))
         .header("x-api-key", "k")
-        .json(&serde_json::json!({"files": [{}]}))
+        .json(&serde_json::json!({"files": [{"local_file_path": 7}]}))
         .send()
         .await
         .unwrap();

@@ -126,8 +126,9 @@ pub async fn create(args: CreateArgs) -> Result<(), Failure> {
             .paths
             .iter()
             .map(|path| FileUploadRequestItem {
-                local_file_path: path.clone(),
+                local_file_path: Some(path.clone()),
                 content_type: None,
+                remote_uri: None,
             })
             .collect(),
     };

@@ -45,7 +45,7 @@ pub use upload::{
 /// The request and response types of the API, as generated from its description.
 pub mod types {
     pub use aymara_api::types::{
-        ErrorDetail, ErrorResponse, FileUploadRequest, FileUploadRequestItem, FileUploadResponse,
-        FileUploadResponseItem,
+        ErrorDetail, ErrorResponse, FileUpload, FileUploadRequest, FileUploadRequestItem,
+        FileUploadResponse,
     };
 }

@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use crate::types::{FileUploadRequest, FileUploadRequestItem, FileUploadResponseItem};
+use crate::types::{FileUpload, FileUploadRequest, FileUploadRequestItem};
 use crate::upload::plan::PlannedFile;
 use crate::{Error, Files, urls};
 
@@ -50,8 +50,9 @@ pub(crate) async fn presign(
         files: batch
             .iter()
             .map(|file| FileUploadRequestItem {
-                local_file_path: file.local_file_path.clone(),
+                local_file_path: Some(file.local_file_path.clone()),
                 content_type: Some(file.content_type.clone()),
+                remote_uri: None,
             })
             .collect(),
     };
@@ -65,7 +66,7 @@ pub(crate) async fn presign(
 /// count or paths fails the batch: a file is never silently skipped or swapped.
 fn match_answers(
     batch: &[PlannedFile],
-    answers: Vec<FileUploadResponseItem>,
+    answers: Vec<FileUpload>,
 ) -> Result<Vec<Result<Target, Error>>, Error> {
     if answers.len() != batch.len() {
         return Err(Error::InvalidResponse(format!(
@@ -74,7 +75,7 @@ fn match_answers(
             answers.len()
         )));
     }
-    let mut slots: Vec<Option<FileUploadResponseItem>> = vec![None; batch.len()];
+    let mut slots: Vec<Option<FileUpload>> = vec![None; batch.len()];
     if answers.iter().all(|a| a.local_file_path.is_some()) {
         for answer in answers {
             let path = answer.local_file_path.as_deref().unwrap_or_default();
@@ -99,7 +100,7 @@ fn match_answers(
         .collect())
 }
 
-fn target(file: &PlannedFile, answer: FileUploadResponseItem) -> Result<Target, Error> {
+fn target(file: &PlannedFile, answer: FileUpload) -> Result<Target, Error> {
     let name = &file.local_file_path;
     let missing =
         |field: &str| Error::InvalidResponse(format!("the answer for {name:?} has no {field}"));
@@ -133,12 +134,13 @@ mod tests {
             .collect()
     }
 
-    fn answer(path: Option<&str>, uuid: &str) -> FileUploadResponseItem {
-        FileUploadResponseItem {
+    fn answer(path: Option<&str>, uuid: &str) -> FileUpload {
+        FileUpload {
             local_file_path: path.map(str::to_string),
             file_uuid: Some(uuid.into()),
             file_url: Some(format!("https://store.example/{uuid}?X-Amz-Signature=s")),
             remote_file_path: Some(format!("r/{uuid}")),
+            ..Default::default()
         }
     }
 
