@@ -3,6 +3,8 @@
 //! The spec is linted, handed to progenitor, formatted with prettyplease and written under a
 //! header that records the spec's SHA-256. The output depends on nothing but the spec's
 //! bytes and the pinned generator, so two runs are byte-identical and `--check` can compare.
+//! Operations progenitor cannot generate stay in the spec and are left out of the client
+//! with a note each (see [`HAND_WRITTEN`]); nothing else is ever skipped.
 
 use std::fmt::{self, Write as _};
 use std::fs;
@@ -72,7 +74,7 @@ impl fmt::Display for Note {
     }
 }
 
-/// The generated source, and the notes the run printed on the way.
+/// The generated source, and the notes about what it leaves out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Generated {
     /// The whole content of `generated.rs`.

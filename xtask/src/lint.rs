@@ -132,11 +132,11 @@ pub struct Operation {
     pub method: &'static str,
     /// Its `operationId`, if it has one.
     pub id: Option<String>,
-    /// The media types of its request body, in the spec's order.
+    /// The media types of its request body.
     pub body_media_types: Vec<String>,
 }
 
-/// Every operation in the spec, in the spec's order.
+/// Every operation in the spec.
 pub fn operations(spec: &Value) -> Vec<Operation> {
     let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
         return Vec::new();
