@@ -41,11 +41,11 @@ fn client(prism: &Prism, prefer: Option<u16>) -> Client {
 async fn prism_accepts_our_requests_and_we_parse_every_answer_it_documents() {
     let prism = Prism::mock();
 
-    // Prism does validate: a request missing a required field is refused.
+    // Prism does validate: a request with a field of the wrong type is refused.
     let refused = reqwest::Client::new()
         .post(format!("{}/v2/files", prism.url()))
         .header("x-api-key", "k")
-        .json(&serde_json::json!({"files": [{}]}))
+        .json(&serde_json::json!({"files": [{"local_file_path": 7}]}))
         .send()
         .await
         .unwrap();

@@ -13,9 +13,11 @@ fn one_line(item: Item) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-        // Undo the line breaks prettyplease puts inside long parameter lists.
+        // Undo the line breaks prettyplease puts inside long parameter and generic lists.
         .replace("( ", "(")
         .replace(", )", ")")
+        .replace("< ", "<")
+        .replace(", >", ">")
 }
 
 fn signature(sig: &Signature) -> String {
@@ -135,9 +137,31 @@ fn generated_public_surface() {
     let file = syn::parse_file(source).expect("generated.rs parses");
     let mut listing = String::new();
     list(&file.items, "crate", &mut listing);
-    assert!(
-        listing.contains("crate: impl Client { fn post_files(&self) -> builder::PostFiles<'_> }"),
-        "the operation is missing from the listing:\n{listing}"
-    );
+    for (operation, builder) in [
+        ("post_files", "PostFiles"),
+        ("list_files", "ListFiles"),
+        ("get_file", "GetFile"),
+        ("delete_file", "DeleteFile"),
+        ("get_file_status", "GetFileStatus"),
+        ("get_file_frames", "GetFileFrames"),
+    ] {
+        let line =
+            format!("crate: impl Client {{ fn {operation}(&self) -> builder::{builder}<'_> }}");
+        assert!(
+            listing.contains(&line),
+            "{operation} is missing from the listing:\n{listing}"
+        );
+    }
+    // Dependents build values through these builders, so that a new optional field in the
+    // spec never breaks their code: every generated struct must have one.
+    for line in listing.lines() {
+        if let Some(rest) = line.strip_prefix("crate::types: struct ") {
+            let name = rest.split([' ', '<']).next().unwrap_or(rest);
+            assert!(
+                listing.contains(&format!("crate::types::builder: struct {name} ")),
+                "types::{name} has no builder"
+            );
+        }
+    }
     insta::assert_snapshot!("aymara_api_public_surface", listing);
 }

@@ -66,7 +66,9 @@ pub fn run() -> Result<Vec<&'static str>> {
         unreachable!("CARGO_STEPS is not empty")
     };
     record(fmt.name, cargo(fmt.args)?);
-    let drift = match codegen::check(&Paths::workspace())? {
+    let (verdict, notes) = codegen::check(&Paths::workspace())?;
+    notes.iter().for_each(|note| eprintln!("{note}"));
+    let drift = match verdict {
         Check::UpToDate => true,
         Check::Drift(report) => {
             eprint!("{report}");

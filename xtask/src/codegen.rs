@@ -3,13 +3,18 @@
 //! The spec is linted, handed to progenitor, formatted with prettyplease and written under a
 //! header that records the spec's SHA-256. The output depends on nothing but the spec's
 //! bytes and the pinned generator, so two runs are byte-identical and `--check` can compare.
+//! Operations progenitor cannot generate stay in the spec and are left out of the client
+//! with a note each (see [`HAND_WRITTEN`]); nothing else is ever skipped.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::fs;
+use std::iter::empty;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use schemars::schema::{InstanceType, SchemaObject};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::lint;
@@ -48,11 +53,97 @@ pub enum Check {
     Drift(String),
 }
 
+/// Operations the generated client leaves out on purpose, each with the SDK item that
+/// implements it by hand. progenitor cannot generate `multipart/form-data` request bodies;
+/// every such operation must be listed here, so none is ever skipped silently.
+pub const HAND_WRITTEN: [(&str, &str); 1] = [("upload_file", "aymara::Files::upload_direct")];
+
+/// A line about the spec that is worth reading but does not fail the run: an operation the
+/// generated client leaves out on purpose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// JSON pointer of the operation.
+    pub pointer: String,
+    /// Why it is left out, and what implements it instead.
+    pub message: String,
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: note: {}", self.pointer, self.message)
+    }
+}
+
+/// The generated source, and the notes about what it leaves out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// The whole content of `generated.rs`.
+    pub source: String,
+    /// The operations left out of it on purpose.
+    pub notes: Vec<Note>,
+}
+
+/// String formats decoded as plain `String`s rather than `chrono` or `uuid` types: a service
+/// that spells a timestamp or an identifier loosely must not make a whole answer
+/// undecodable. The SDK parses what it needs itself.
+const STRING_FORMATS: [&str; 2] = ["date-time", "uuid"];
+
+/// The schema typify matches (ignoring descriptions) for a `type: string` with this format.
+fn string_format(format: &str) -> SchemaObject {
+    SchemaObject {
+        instance_type: Some(InstanceType::String.into()),
+        format: Some(format.into()),
+        ..Default::default()
+    }
+}
+
+/// Removes the operations progenitor cannot generate from `spec` (the generator's copy),
+/// returning a note for each one [`HAND_WRITTEN`] names and a problem for each one it does
+/// not.
+fn leave_out_hand_written(spec: &mut Value) -> (Vec<Note>, Vec<lint::Problem>) {
+    let mut notes = Vec::new();
+    let mut problems = Vec::new();
+    for op in lint::operations(spec)
+        .into_iter()
+        .filter(lint::is_multipart)
+    {
+        let id = op.id.as_deref().unwrap_or("(no operationId)");
+        let Some((_, implemented_by)) = HAND_WRITTEN.iter().find(|(name, _)| *name == id) else {
+            problems.push(lint::Problem {
+                pointer: op.pointer,
+                message: format!(
+                    "{id} has a {} request body, which progenitor cannot generate; implement it \
+                     by hand in the SDK and add it to xtask's codegen::HAND_WRITTEN",
+                    lint::MULTIPART
+                ),
+            });
+            continue;
+        };
+        notes.push(Note {
+            pointer: op.pointer,
+            message: format!(
+                "{id} is not generated: progenitor cannot generate {} request bodies; the SDK \
+                 implements it by hand ({implemented_by})",
+                lint::MULTIPART
+            ),
+        });
+        if let Some(item) = spec["paths"]
+            .get_mut(&op.path)
+            .and_then(Value::as_object_mut)
+        {
+            item.remove(op.method);
+        }
+    }
+    (notes, problems)
+}
+
 /// Generates the client source for a spec given as YAML (or JSON) text.
-pub fn generate(spec_text: &str) -> Result<String> {
-    let value: serde_json::Value =
+pub fn generate(spec_text: &str) -> Result<Generated> {
+    let mut value: Value =
         serde_norway::from_str(spec_text).context("the spec is not valid YAML")?;
-    let problems = lint::lint(&value);
+    let mut problems = lint::lint(&value);
+    let (notes, more) = leave_out_hand_written(&mut value);
+    problems.extend(more);
     if !problems.is_empty() {
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
         bail!(
@@ -75,17 +166,20 @@ pub fn generate(spec_text: &str) -> Result<String> {
         .with_hooks(HooksMode::Expected)
         .with_inner_type(quote::quote!(crate::ApiKey))
         .with_derive("schemars::JsonSchema");
+    for format in STRING_FORMATS {
+        settings.with_conversion(string_format(format), "::std::string::String", empty());
+    }
     let tokens = Generator::new(&settings)
         .generate_tokens(&spec)
         .map_err(|e| anyhow::anyhow!("progenitor failed: {e}"))?;
     let file: syn::File = syn::parse2(tokens).context("progenitor emitted invalid Rust")?;
 
-    let mut out = String::new();
-    writeln!(out, "{DO_NOT_EDIT}")?;
-    writeln!(out, "{HASH_PREFIX}{}", sha256_hex(spec_text.as_bytes()))?;
-    writeln!(out)?;
-    out.push_str(&prettyplease::unparse(&file));
-    Ok(out)
+    let mut source = String::new();
+    writeln!(source, "{DO_NOT_EDIT}")?;
+    writeln!(source, "{HASH_PREFIX}{}", sha256_hex(spec_text.as_bytes()))?;
+    writeln!(source)?;
+    source.push_str(&prettyplease::unparse(&file));
+    Ok(Generated { source, notes })
 }
 
 /// Hex SHA-256 of the spec's bytes, as recorded in the generated file's header.
@@ -97,24 +191,29 @@ fn read(path: &Path) -> Result<String> {
     fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-/// Regenerates and writes the output file; returns whether its contents changed.
-pub fn write(paths: &Paths) -> Result<bool> {
-    let generated = generate(&read(&paths.spec)?)?;
-    if fs::read_to_string(&paths.out).ok().as_deref() == Some(generated.as_str()) {
-        return Ok(false);
+/// Regenerates and writes the output file; returns whether its contents changed, and the
+/// run's notes.
+pub fn write(paths: &Paths) -> Result<(bool, Vec<Note>)> {
+    let Generated { source, notes } = generate(&read(&paths.spec)?)?;
+    if fs::read_to_string(&paths.out).ok().as_deref() == Some(source.as_str()) {
+        return Ok((false, notes));
     }
-    fs::write(&paths.out, generated)
+    fs::write(&paths.out, source)
         .with_context(|| format!("cannot write {}", paths.out.display()))?;
-    Ok(true)
+    Ok((true, notes))
 }
 
-/// Compares the output file with what the spec produces, writing nothing.
-pub fn check(paths: &Paths) -> Result<Check> {
+/// Compares the output file with what the spec produces, writing nothing; returns the
+/// verdict and the run's notes.
+pub fn check(paths: &Paths) -> Result<(Check, Vec<Note>)> {
     let spec_text = read(&paths.spec)?;
-    let expected = generate(&spec_text)?;
+    let Generated {
+        source: expected,
+        notes,
+    } = generate(&spec_text)?;
     let actual = fs::read_to_string(&paths.out).unwrap_or_default();
     if actual == expected {
-        return Ok(Check::UpToDate);
+        return Ok((Check::UpToDate, notes));
     }
 
     let mut report = String::new();
@@ -144,5 +243,99 @@ pub fn check(paths: &Paths) -> Result<Check> {
             .context_radius(3)
             .header("generated.rs (committed)", "generated.rs (from the spec)")
     )?;
-    Ok(Check::Drift(report))
+    Ok((Check::Drift(report), notes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A minimal spec with one JSON operation whose answer has `properties`, all required,
+    /// plus `extra` path items.
+    fn spec(properties: Value, extra: Value) -> String {
+        let required: Vec<&String> = properties.as_object().unwrap().keys().collect();
+        let mut paths = json!({"/things": {"get": {
+            "operationId": "get_thing",
+            "responses": {"200": {"description": "OK", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Thing"}
+            }}}}
+        }}});
+        paths
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": paths,
+            "components": {"schemas": {"Thing": {
+                "type": "object",
+                "required": required,
+                "properties": properties,
+            }}}
+        })
+        .to_string()
+    }
+
+    fn multipart(operation_id: &str) -> Value {
+        json!({"/things/-/uploads": {"post": {
+            "operationId": operation_id,
+            "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}}
+            }}}},
+            "responses": {"200": {"description": "OK", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Thing"}
+            }}}}
+        }}})
+    }
+
+    #[test]
+    fn timestamps_and_uuids_decode_as_strings() {
+        let properties = json!({
+            "at": {"type": "string", "format": "date-time", "description": "d"},
+            "maybe_at": {"type": "string", "format": "date-time", "nullable": true},
+            "id": {"type": "string", "format": "uuid"},
+        });
+        let source = generate(&spec(properties, json!({}))).unwrap().source;
+        for field in [
+            "pub at: ::std::string::String,",
+            // Nullable and required: an `Option` that is always serialized.
+            "pub maybe_at: ::std::option::Option<::std::string::String>,",
+            "pub id: ::std::string::String,",
+        ] {
+            assert!(source.contains(field), "{field} missing from:\n{source}");
+        }
+        assert!(!source.contains("chrono") && !source.contains("uuid::Uuid"));
+    }
+
+    #[test]
+    fn a_hand_written_multipart_operation_is_left_out_with_a_note() {
+        let (id, implemented_by) = HAND_WRITTEN[0];
+        let Generated { source, notes } = generate(&spec(json!({}), multipart(id))).unwrap();
+        assert_eq!(
+            notes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [format!(
+                "/paths/~1things~1-~1uploads/post: note: {id} is not generated: progenitor \
+                 cannot generate multipart/form-data request bodies; the SDK implements it by \
+                 hand ({implemented_by})"
+            )]
+        );
+        assert!(source.contains("fn get_thing(&self)"));
+        assert!(!source.contains(&format!("fn {id}(")), "{source}");
+    }
+
+    #[test]
+    fn any_other_multipart_operation_fails_naming_its_pointer() {
+        let error = generate(&spec(json!({}), multipart("upload_thing"))).unwrap_err();
+        let message = format!("{error:#}");
+        assert!(
+            message.contains(
+                "/paths/~1things~1-~1uploads/post: upload_thing has a multipart/form-data \
+                 request body, which progenitor cannot generate"
+            ),
+            "{message}"
+        );
+    }
 }

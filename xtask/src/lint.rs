@@ -109,47 +109,149 @@ fn resolve<'a>(root: &'a Value, node: &'a Value) -> Option<&'a Value> {
     }
 }
 
-fn check_operations(spec: &Value, problems: &mut Vec<Problem>) {
+/// The request body media types progenitor 0.15 generates code for.
+const GENERATED_MEDIA_TYPES: [&str; 5] = [
+    "application/json",
+    "application/octet-stream",
+    "application/x-www-form-urlencoded",
+    "text/plain",
+    "text/x-markdown",
+];
+
+/// The media type progenitor cannot generate but this project implements by hand.
+pub const MULTIPART: &str = "multipart/form-data";
+
+/// One operation of the spec, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// JSON pointer of the operation object.
+    pub pointer: String,
+    /// Its path template, e.g. `/v2/files/{file_uuid}`.
+    pub path: String,
+    /// Its HTTP method, lowercase.
+    pub method: &'static str,
+    /// Its `operationId`, if it has one.
+    pub id: Option<String>,
+    /// The media types of its request body.
+    pub body_media_types: Vec<String>,
+}
+
+/// Every operation in the spec.
+pub fn operations(spec: &Value) -> Vec<Operation> {
     let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
-        problem(problems, "/paths", "missing or not an object");
-        return;
+        return Vec::new();
     };
+    let mut all = Vec::new();
     for (path, item) in paths {
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
-            let at = format!("/paths/{}/{method}", escape(path));
-            match op.get("operationId").and_then(Value::as_str) {
-                Some(id) if is_snake_case(id) => {}
-                Some(id) => problem(
-                    problems,
-                    format!("{at}/operationId"),
-                    format!("{id:?} is not snake_case"),
-                ),
-                None => problem(problems, format!("{at}/operationId"), "missing"),
-            }
-            let Some(responses) = op.get("responses").and_then(Value::as_object) else {
-                problem(problems, format!("{at}/responses"), "missing");
+            let body_media_types = op
+                .get("requestBody")
+                .and_then(|body| resolve(spec, body))
+                .and_then(|body| body.get("content"))
+                .and_then(Value::as_object)
+                .map(|content| content.keys().cloned().collect())
+                .unwrap_or_default();
+            all.push(Operation {
+                pointer: format!("/paths/{}/{method}", escape(path)),
+                path: path.clone(),
+                method,
+                id: op
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .map(String::from),
+                body_media_types,
+            });
+        }
+    }
+    all
+}
+
+/// The media type without its parameters (`text/plain; charset=utf-8` → `text/plain`).
+fn essence(media_type: &str) -> &str {
+    media_type.split(';').next().unwrap_or(media_type).trim()
+}
+
+/// Whether the operation's request body is `multipart/form-data`, which progenitor cannot
+/// generate; the codegen leaves such operations to hand-written code.
+pub fn is_multipart(op: &Operation) -> bool {
+    op.body_media_types.iter().any(|m| essence(m) == MULTIPART)
+}
+
+fn check_operations(spec: &Value, problems: &mut Vec<Problem>) {
+    if spec.get("paths").and_then(Value::as_object).is_none() {
+        problem(problems, "/paths", "missing or not an object");
+        return;
+    }
+    for operation in operations(spec) {
+        let at = &operation.pointer;
+        match &operation.id {
+            Some(id) if is_snake_case(id) => {}
+            Some(id) => problem(
+                problems,
+                format!("{at}/operationId"),
+                format!("{id:?} is not snake_case"),
+            ),
+            None => problem(problems, format!("{at}/operationId"), "missing"),
+        }
+        check_request_body(&operation, problems);
+        let op = &spec["paths"][&operation.path][operation.method];
+        let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+            problem(problems, format!("{at}/responses"), "missing");
+            continue;
+        };
+        for (status, response) in responses {
+            let Some(response) = resolve(spec, response) else {
                 continue;
             };
-            for (status, response) in responses {
-                let Some(response) = resolve(spec, response) else {
-                    continue;
-                };
-                let has_schema = response
-                    .get("content")
-                    .and_then(Value::as_object)
-                    .is_some_and(|content| {
-                        !content.is_empty()
-                            && content.values().all(|media| media.get("schema").is_some())
-                    });
-                if !has_schema {
+            let content = response.get("content").and_then(Value::as_object);
+            let at = format!("{at}/responses/{}", escape(status));
+            if status == "204" {
+                if content.is_some_and(|c| !c.is_empty()) {
                     problem(
                         problems,
-                        format!("{at}/responses/{}", escape(status)),
-                        "has no content schema",
+                        at,
+                        "a 204 answer has no body, but content is given",
                     );
                 }
+                continue;
             }
+            let has_schema = content.is_some_and(|content| {
+                !content.is_empty() && content.values().all(|media| media.get("schema").is_some())
+            });
+            if !has_schema {
+                problem(problems, at, "has no content schema");
+            }
+        }
+    }
+}
+
+/// Request bodies progenitor would refuse (or panic on) are reported here instead, one line
+/// each. `multipart/form-data` alone is accepted: the codegen leaves it to hand-written code.
+fn check_request_body(op: &Operation, problems: &mut Vec<Problem>) {
+    let at = format!("{}/requestBody/content", op.pointer);
+    if op.body_media_types.len() > 1 {
+        problem(
+            problems,
+            at,
+            format!(
+                "has {} media types; progenitor generates a request body with exactly one",
+                op.body_media_types.len()
+            ),
+        );
+        return;
+    }
+    for media_type in &op.body_media_types {
+        let essence = essence(media_type);
+        if essence != MULTIPART && !GENERATED_MEDIA_TYPES.contains(&essence) {
+            problem(
+                problems,
+                format!("{at}/{}", escape(media_type)),
+                format!(
+                    "progenitor cannot generate a {media_type} request body (it generates {})",
+                    GENERATED_MEDIA_TYPES.join(", ")
+                ),
+            );
         }
     }
 }
@@ -194,6 +296,59 @@ mod tests {
                 r##"/components/schemas/A/$ref: "#/components/schemas/Nope" does not resolve"##,
                 r#"/paths/~1v2~1files/post/operationId: "postFiles" is not snake_case"#,
                 "/paths/~1v2~1files/post/responses/404: has no content schema",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_204_has_no_body_and_every_other_answer_a_schema() {
+        let mut spec = minimal();
+        let at = "/paths/~1v2~1files/post/responses/204";
+        spec["paths"]["/v2/files"]["post"]["responses"]["204"] =
+            json!({"description": "No Content"});
+        assert_eq!(lint(&spec), vec![]);
+        spec.pointer_mut(at).unwrap()["content"] = json!({"application/json": {"schema": {}}});
+        let lines: Vec<String> = lint(&spec).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "/paths/~1v2~1files/post/responses/204: a 204 answer has no body, but content is given"
+            ]
+        );
+    }
+
+    #[test]
+    fn request_bodies_progenitor_cannot_generate_are_named() {
+        let mut spec = minimal();
+        let schema = json!({"schema": {"type": "object"}});
+        let body = |spec: &mut Value, media_type: &str| {
+            spec["paths"]["/v2/files"]["post"]["requestBody"] =
+                json!({"content": {media_type: schema.clone()}});
+        };
+        body(&mut spec, "multipart/form-data");
+        assert_eq!(lint(&spec), vec![], "multipart is left to the codegen");
+        body(&mut spec, "application/json; charset=utf-8");
+        assert_eq!(
+            lint(&spec),
+            vec![],
+            "parameters do not change the media type"
+        );
+        body(&mut spec, "application/xml");
+        spec["paths"]["/v2/other"] = json!({"put": {
+            "operationId": "put_other",
+            "requestBody": {"content": {"application/json": schema, "text/plain": schema}},
+            "responses": {"200": {"description": "OK", "content": {"application/json": schema}}}
+        }});
+        let lines: Vec<String> = lint(&spec).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "/paths/~1v2~1files/post/requestBody/content/application~1xml: progenitor cannot \
+                 generate a application/xml request body (it generates application/json, \
+                 application/octet-stream, application/x-www-form-urlencoded, text/plain, \
+                 text/x-markdown)",
+                "/paths/~1v2~1other/put/requestBody/content: has 2 media types; progenitor \
+                 generates a request body with exactly one",
             ]
         );
     }

@@ -86,7 +86,9 @@ fn main() -> ExitCode {
 
 fn run_codegen(paths: &Paths, check: bool) -> anyhow::Result<ExitCode> {
     if check {
-        return Ok(match codegen::check(paths)? {
+        let (verdict, notes) = codegen::check(paths)?;
+        print_notes(&notes);
+        return Ok(match verdict {
             Check::UpToDate => {
                 println!(
                     "{} is up to date with {}",
@@ -101,11 +103,19 @@ fn run_codegen(paths: &Paths, check: bool) -> anyhow::Result<ExitCode> {
             }
         });
     }
-    let changed = codegen::write(paths)?;
+    let (changed, notes) = codegen::write(paths)?;
+    print_notes(&notes);
     println!(
         "{} {}",
         paths.out.display(),
         if changed { "regenerated" } else { "unchanged" }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Notes go to stderr, like lint problems, but do not fail the run.
+fn print_notes(notes: &[codegen::Note]) {
+    for note in notes {
+        eprintln!("{note}");
+    }
 }

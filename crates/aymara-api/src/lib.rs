@@ -22,8 +22,8 @@
 //! let request = aymara_api::types::FileUploadRequest {
 //!     workspace_uuid: None,
 //!     files: vec![aymara_api::types::FileUploadRequestItem {
-//!         local_file_path: "prompts.csv".into(),
-//!         content_type: None,
+//!         local_file_path: Some("prompts.csv".into()),
+//!         ..Default::default()
 //!     }],
 //! };
 //! let response = client.post_files().body(request).send().await?;

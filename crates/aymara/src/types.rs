@@ -98,7 +98,7 @@ impl CreateRequest {
             .iter()
             .map(|file| {
                 generated::FileUploadRequestItem::builder()
-                    .local_file_path(file.local_file_path.clone().unwrap_or_default()) // TEMP-SPEC
+                    .local_file_path(file.local_file_path.clone())
                     .content_type(file.content_type.clone())
                     .try_into()
                     .map_err(|e: generated::error::ConversionError| e.to_string())
@@ -182,8 +182,8 @@ impl fmt::Debug for FileUpload {
     }
 }
 
-impl From<generated::FileUploadResponseItem> for FileUpload {
-    fn from(item: generated::FileUploadResponseItem) -> Self {
+impl From<generated::FileUpload> for FileUpload {
+    fn from(item: generated::FileUpload) -> Self {
         Self {
             local_file_path: item.local_file_path,
             file_uuid: item.file_uuid,
