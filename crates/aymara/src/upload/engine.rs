@@ -189,6 +189,9 @@ impl Run {
         let mut running = FuturesUnordered::new();
         let mut exhausted = false;
         loop {
+            if exhausted && running.is_empty() {
+                break;
+            }
             let stopping = self.control.graceful.is_cancelled();
             let room = running.len() < limit;
             tokio::select! {
@@ -212,7 +215,6 @@ impl Run {
                         self.control.stop_for(StopReason::Deadline(error), true);
                     }
                 }
-                else => break,
             }
         }
     }
@@ -244,10 +246,11 @@ impl Run {
         };
         match answer {
             Ok((workspace, targets)) => {
-                *lock(&self.health) = match std::mem::take(&mut *lock(&self.health)) {
-                    Health::Down { .. } => Health::Up,
-                    other => other,
-                };
+                let mut health = lock(&self.health);
+                if matches!(*health, Health::Down { .. }) {
+                    *health = Health::Up;
+                }
+                drop(health);
                 if let Some(uuid) = workspace {
                     lock(&self.workspace).get_or_insert(uuid);
                 }
