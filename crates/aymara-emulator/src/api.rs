@@ -2,19 +2,19 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::answer::{ApiError, Invalid};
 use crate::faults::PresignFault;
 use crate::names::object_name;
 use crate::signing::{self, Signed};
-use crate::state::{RequestId, Shared, unix_now};
+use crate::state::{Shared, unix_now};
 use crate::stats::bump;
 
 /// Largest request body accepted: a full batch of long paths fits many times over, and a
@@ -49,70 +49,16 @@ struct RequestedFile {
     content_type: Option<String>,
 }
 
-/// The spec's error envelope, with the request id also sent as `x-request-id`.
-pub(crate) fn api_error(
-    status: StatusCode,
-    code: &str,
-    message: &str,
-    details: Value,
-    request_id: &RequestId,
-) -> Response {
-    let body = json!({
-        "error": {"code": code, "message": message, "details": details},
-        "request_id": request_id.0,
-    });
-    (status, axum::Json(body)).into_response()
-}
-
-/// A 422 `validation.invalid_request` naming the field at fault, as FastAPI-style services do.
-struct Invalid {
-    field: String,
-    message: String,
-    extra: Option<Value>,
-}
-
-impl Invalid {
-    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Invalid {
-            field: field.into(),
-            message: message.into(),
-            extra: None,
-        }
-    }
-
-    fn into_response(self, request_id: &RequestId) -> Response {
-        let mut details = json!({"field": self.field});
-        if let (Some(Value::Object(extra)), Some(map)) = (self.extra, details.as_object_mut()) {
-            map.extend(extra);
-        }
-        api_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation.invalid_request",
-            &self.message,
-            details,
-            request_id,
-        )
-    }
-}
-
 /// The handler. Order: key, body, validation, fault dice, then presigning, so a fault
 /// never leaves some files presigned.
 pub(crate) async fn post_files(
     State(shared): State<Arc<Shared>>,
-    Extension(request_id): Extension<RequestId>,
     headers: HeaderMap,
     body: Body,
-) -> Response {
+) -> Result<Response, ApiError> {
     bump(&shared.counters.presign_requests);
-
     if !key_accepted(&shared, &headers) {
-        return api_error(
-            StatusCode::UNAUTHORIZED,
-            "auth.invalid_key",
-            "missing or invalid API key in the x-api-key header",
-            json!({}),
-            &request_id,
-        );
+        return Err(ApiError::InvalidKey);
     }
 
     if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
@@ -122,13 +68,10 @@ pub(crate) async fn post_files(
             .and_then(|v| v.split(';').next())
             .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
         if !is_json {
-            return api_error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation.invalid_format",
+            return Err(ApiError::format(
+                "content-type",
                 "the request body must be application/json",
-                json!({"field": "content-type"}),
-                &request_id,
-            );
+            ));
         }
     }
 
@@ -137,102 +80,47 @@ pub(crate) async fn post_files(
         // 422 rather than 413: the contract documents 422 for a request it will not take,
         // and an emulator must not answer statuses the contract does not list.
         Err(BodyError::TooLarge) => {
-            return api_error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation.invalid_request",
-                "the request body is larger than 1 MiB",
-                json!({"field": "body", "limit_bytes": MAX_BODY_BYTES}),
-                &request_id,
+            return Err(
+                Invalid::new("body", "the request body is larger than 1 MiB")
+                    .with("limit_bytes", MAX_BODY_BYTES)
+                    .into(),
             );
         }
-        Err(BodyError::Read) => {
-            return api_error(
-                StatusCode::BAD_REQUEST,
-                "validation.invalid_format",
-                "the request body could not be read",
-                json!({"field": "body"}),
-                &request_id,
-            );
-        }
+        Err(BodyError::Read) => return Err(ApiError::UnreadableBody),
     };
 
-    let value: Value = match serde_json::from_slice(&bytes) {
-        Ok(value) => value,
-        Err(e) => {
-            return api_error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation.invalid_format",
-                "the request body is not valid JSON",
-                json!({"field": "body", "line": e.line(), "column": e.column()}),
-                &request_id,
-            );
-        }
-    };
-
-    let request = match validate(&value, shared.max_files_per_request) {
-        Ok(request) => request,
-        Err(Validation::Format(message)) => {
-            return api_error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation.invalid_format",
-                &message,
-                json!({"field": "body"}),
-                &request_id,
-            );
-        }
-        Err(Validation::Invalid(invalid)) => return invalid.into_response(&request_id),
-    };
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::InvalidFormat {
+        message: "the request body is not valid JSON".to_owned(),
+        details: json!({"field": "body", "line": e.line(), "column": e.column()}),
+    })?;
+    let request = validate(&value, shared.max_files_per_request)?;
 
     match shared.dice.presign(&shared.faults) {
         PresignFault::None => {}
         PresignFault::TooManyRequests => {
             bump(&shared.counters.presign_429);
-            let secs = retry_after_secs(shared.faults.retry_after);
-            let mut response = api_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "quota.limit_exceeded",
-                "rate limit exceeded; retry later",
-                json!({"retry_after_seconds": secs}),
-                &request_id,
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            return response;
+            return Err(ApiError::RateLimited {
+                retry_after_secs: retry_after_secs(shared.faults.retry_after),
+            });
         }
         PresignFault::Unavailable => {
             bump(&shared.counters.presign_503);
-            return api_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "server.internal_error",
-                "the service is temporarily unavailable",
-                json!({}),
-                &request_id,
-            );
+            return Err(ApiError::Unavailable);
         }
     }
 
-    let mut files = Vec::with_capacity(request.files.len());
-    for file in request.files {
-        match presign(&shared, &file) {
-            Ok(item) => files.push(item),
-            Err(message) => {
-                return api_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "server.internal_error",
-                    &message,
-                    json!({}),
-                    &request_id,
-                );
-            }
-        }
-    }
+    let files = request
+        .files
+        .iter()
+        .map(|file| presign(&shared, file))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|message| ApiError::Internal { message })?;
     shared.counters.record_presigned(files.len());
     let response = UploadResponse {
         workspace_uuid: request.workspace_uuid,
         files,
     };
-    (StatusCode::OK, axum::Json(response)).into_response()
+    Ok((StatusCode::OK, axum::Json(response)).into_response())
 }
 
 /// An empty key is never accepted; an empty allow-list accepts any other.
@@ -271,21 +159,17 @@ async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, BodyError> {
     Ok(buf)
 }
 
-enum Validation {
-    Format(String),
-    Invalid(Invalid),
-}
-
 /// Checks the body against the spec's `FileUploadRequest` by hand, so each failure can name
 /// its field the way a client needs to fix it. Unknown fields are ignored, for forward
 /// compatibility. An empty `files` list is valid and gets an empty answer.
-fn validate(value: &Value, max_files: usize) -> Result<UploadRequest, Validation> {
+fn validate(value: &Value, max_files: usize) -> Result<UploadRequest, ApiError> {
     let Some(object) = value.as_object() else {
-        return Err(Validation::Format(
-            "the request body must be a JSON object".to_owned(),
+        return Err(ApiError::format(
+            "body",
+            "the request body must be a JSON object",
         ));
     };
-    let invalid = |field: &str, message: &str| Validation::Invalid(Invalid::new(field, message));
+    let invalid = |field: &str, message: &str| ApiError::from(Invalid::new(field, message));
 
     let workspace_uuid = match object.get("workspace_uuid") {
         None | Some(Value::Null) => None,
@@ -309,12 +193,13 @@ fn validate(value: &Value, max_files: usize) -> Result<UploadRequest, Validation
         Some(_) => return Err(invalid("files", "files must be an array")),
     };
     if items.len() > max_files {
-        let mut too_many = Invalid::new(
+        return Err(Invalid::new(
             "files",
             format!("at most {max_files} files per request; got {}", items.len()),
-        );
-        too_many.extra = Some(json!({"max_items": max_files, "received": items.len()}));
-        return Err(Validation::Invalid(too_many));
+        )
+        .with("max_items", max_files)
+        .with("received", items.len())
+        .into());
     }
 
     let mut files = Vec::with_capacity(items.len());

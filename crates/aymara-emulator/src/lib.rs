@@ -38,15 +38,22 @@
 
 #![deny(missing_docs)]
 
-mod api;
+// Dependencies point one way: the modules above `state` know nothing of handlers; the
+// handlers (`api`, `store`) know nothing of the server; `server` wires them together.
+mod answer;
 mod config;
+mod connection;
 mod faults;
 mod names;
-mod server;
+mod objects;
 mod signing;
 mod state;
 mod stats;
+
+mod api;
 mod store;
+
+mod server;
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -59,8 +66,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use config::{EmulatorConfig, Faults};
+pub use objects::StoredObject;
 pub use stats::{FaultStats, Stats};
-pub use store::StoredObject;
 
 use server::Stop;
 use signing::Signer;
@@ -127,7 +134,7 @@ impl Emulator {
             discard_bodies: config.discard_bodies,
             signer: Signer::random()?,
             counters: stats::Counters::default(),
-            objects: Mutex::default(),
+            objects: objects::Objects::default(),
         });
 
         let stop = Stop {
@@ -170,12 +177,12 @@ impl Emulator {
 
     /// Every stored object, sorted by `file_uuid`, so tests can compare listings.
     pub fn objects(&self) -> Vec<StoredObject> {
-        self.shared.object_table().values().cloned().collect()
+        self.shared.objects.all()
     }
 
     /// The object stored for `file_uuid`, if a PUT for it has succeeded.
     pub fn object(&self, file_uuid: &str) -> Option<StoredObject> {
-        self.shared.object_table().get(file_uuid).cloned()
+        self.shared.objects.get(file_uuid)
     }
 
     /// Counters of what clients did so far.

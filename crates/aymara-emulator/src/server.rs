@@ -5,37 +5,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderValue, Method, Uri};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
 use axum::{Extension, Router};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
-use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::api::{api_error, post_files};
-use crate::state::{RequestId, Shared};
+use crate::answer::{ApiError, RequestId};
+use crate::api::post_files;
+use crate::connection::ConnectionHandle;
+use crate::state::Shared;
 use crate::stats::bump;
 use crate::store::{put_object, store_other};
-
-/// Given to every request on a connection: lets a handler ask for that connection to be
-/// reset, which is how the PUT reset fault cuts a body off mid-stream.
-#[derive(Clone)]
-pub(crate) struct ConnectionHandle {
-    reset: Arc<Notify>,
-}
-
-impl ConnectionHandle {
-    /// The connection task drops the connection with `SO_LINGER` 0, so the peer gets a RST.
-    pub(crate) fn reset(&self) {
-        self.reset.notify_one();
-    }
-}
 
 /// The routes, the request id and the injected latency.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -53,16 +39,15 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Outermost middleware: gives each request an id (in its extensions, for error bodies, and
-/// as `x-request-id` on every answer) and adds the configured latency.
+/// Outermost middleware: gives each request an id (current while it is handled, for error
+/// bodies, and as `x-request-id` on every answer) and adds the configured latency.
 async fn request_context(
     State(shared): State<Arc<Shared>>,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Response {
-    let id = RequestId(format!("req_{}", uuid::Uuid::new_v4().simple()));
-    request.extensions_mut().insert(id.clone());
-    let mut response = next.run(request).await;
+    let id = RequestId::new();
+    let mut response = id.clone().scope(next.run(request)).await;
     if !shared.faults.latency.is_zero() {
         tokio::time::sleep(shared.faults.latency).await;
     }
@@ -73,21 +58,14 @@ async fn request_context(
 }
 
 /// Paths under `/store/` are the store's, so they get its XML; the rest the API's JSON.
-async fn not_found(
-    Extension(request_id): Extension<RequestId>,
-    method: Method,
-    uri: Uri,
-) -> Response {
+async fn not_found(method: Method, uri: Uri) -> Response {
     if uri.path().starts_with("/store/") {
-        return store_other(Extension(request_id), method).await;
+        return store_other(method).await.into_response();
     }
-    api_error(
-        StatusCode::NOT_FOUND,
-        "resource.not_found",
-        "no such route",
-        json!({}),
-        &request_id,
-    )
+    ApiError::NotFound {
+        message: "no such route".to_owned(),
+    }
+    .into_response()
 }
 
 /// Signals for the connection tasks.
@@ -137,11 +115,8 @@ async fn serve_connection(stream: TcpStream, router: Router, stop: Stop) {
             return;
         }
     };
-    let reset = Arc::new(Notify::new());
-    let handle = ConnectionHandle {
-        reset: reset.clone(),
-    };
-    let service = TowerToHyperService::new(router.layer(Extension(handle)));
+    let handle = ConnectionHandle::default();
+    let service = TowerToHyperService::new(router.layer(Extension(handle.clone())));
     let mut builder = hyper::server::conn::http1::Builder::new();
     // Keep writing after the client half-closes, so a short body still gets its 400.
     builder.half_close(true);
@@ -155,7 +130,7 @@ async fn serve_connection(stream: TcpStream, router: Router, stop: Stop) {
                 }
                 break;
             }
-            () = reset.notified() => {
+            () = handle.reset_requested() => {
                 if let Err(e) = linger_fd.set_linger(Some(Duration::ZERO)) {
                     tracing::warn!(error = %e, "emulator: cannot set SO_LINGER for a reset");
                 }

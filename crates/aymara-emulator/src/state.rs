@@ -1,15 +1,13 @@
 //! What every request handler shares.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::config::Faults;
 use crate::faults::Dice;
+use crate::objects::Objects;
 use crate::signing::Signer;
 use crate::stats::Counters;
-use crate::store::StoredObject;
 
 /// One per emulator, behind an `Arc`.
 pub(crate) struct Shared {
@@ -28,16 +26,7 @@ pub(crate) struct Shared {
     pub(crate) signer: Signer,
     pub(crate) dice: Dice,
     pub(crate) counters: Counters,
-    /// Keyed by file uuid, so listings come out sorted.
-    pub(crate) objects: Mutex<BTreeMap<String, StoredObject>>,
-}
-
-impl Shared {
-    /// The object table. A poisoned lock is recovered: every update to it is a single
-    /// insert, so it is never left half-changed.
-    pub(crate) fn object_table(&self) -> MutexGuard<'_, BTreeMap<String, StoredObject>> {
-        self.objects.lock().unwrap_or_else(|e| e.into_inner())
-    }
+    pub(crate) objects: Objects,
 }
 
 /// Seconds since the unix epoch; a clock before 1970 counts as 0 rather than failing.
@@ -47,7 +36,3 @@ pub(crate) fn unix_now() -> u64 {
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
-
-/// A request's id, put in its extensions by the outermost middleware.
-#[derive(Debug, Clone)]
-pub(crate) struct RequestId(pub(crate) String);

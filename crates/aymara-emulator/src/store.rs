@@ -18,17 +18,19 @@ use axum::Extension;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
+use crate::answer::StoreError;
+use crate::connection::ConnectionHandle;
 use crate::faults::PutFault;
 use crate::names::{is_canonical_uuid, is_safe_name};
-use crate::server::ConnectionHandle;
+use crate::objects::StoredObject;
 use crate::signing::{self, Signed, binds_content_type};
-use crate::state::{RequestId, Shared, unix_now};
+use crate::state::{Shared, unix_now};
 use crate::stats::bump;
 
 /// S3's limit for one PUT; anything larger is refused before a byte is read.
@@ -37,92 +39,13 @@ const MAX_OBJECT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 /// Recorded when a PUT sends no `Content-Type` and none was bound, as S3 would.
 const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 
-/// An object the store holds: what tests inspect after an upload.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredObject {
-    /// The uuid the presign answer gave.
-    pub file_uuid: String,
-    /// The object name: the base name of the client's `local_file_path`, sanitized.
-    pub name: String,
-    /// What the presign answer called `remote_file_path`: `files/<file_uuid>/<name>`.
-    pub remote_file_path: String,
-    /// Bytes stored.
-    pub size: u64,
-    /// Lower-case hex SHA-256 of the bytes, to compare with the local file.
-    pub sha256: String,
-    /// The bound content type, else the one the PUT sent, else `application/octet-stream`.
-    pub content_type: String,
-    /// Successful PUTs to this object; more than one means the client re-sent it.
-    pub puts: u32,
-    /// Where the bytes are on disk; empty when the emulator discards bodies
-    /// ([`EmulatorConfig::discard_bodies`](crate::EmulatorConfig::discard_bodies)).
-    pub path: PathBuf,
-}
-
-/// S3's XML error document, with `Connection: close` because the body may be unread and
-/// the connection's framing can no longer be trusted.
-fn s3_error(status: StatusCode, code: &str, message: &str, request_id: &RequestId) -> Response {
-    let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message><RequestId>{}</RequestId></Error>",
-        xml_escape(code),
-        xml_escape(message),
-        xml_escape(&request_id.0)
-    );
-    (
-        status,
-        [
-            (header::CONTENT_TYPE, "application/xml"),
-            (header::CONNECTION, "close"),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn signature_mismatch(request_id: &RequestId) -> Response {
-    s3_error(
-        StatusCode::FORBIDDEN,
-        "SignatureDoesNotMatch",
-        "The request signature we calculated does not match the signature you provided.",
-        request_id,
-    )
-}
-
 /// Everything under `/store/` that is not a PUT to `/store/<uuid>/<name>`: answered in the
 /// store's XML, as a real store would, never with the API's JSON.
-pub(crate) async fn store_other(
-    Extension(request_id): Extension<RequestId>,
-    method: axum::http::Method,
-) -> Response {
-    if method == axum::http::Method::PUT {
-        s3_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidObjectName",
-            "The object key must be one safe path component under a file uuid.",
-            &request_id,
-        )
+pub(crate) async fn store_other(method: Method) -> StoreError {
+    if method == Method::PUT {
+        StoreError::InvalidObjectName
     } else {
-        s3_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "MethodNotAllowed",
-            "The specified method is not allowed against this resource.",
-            &request_id,
-        )
+        StoreError::MethodNotAllowed
     }
 }
 
@@ -167,31 +90,20 @@ fn parse_query(raw: Option<&str>) -> Option<PresignedQuery> {
 /// The handler; see the module docs for the rules and [`put_checked`] for the body.
 pub(crate) async fn put_object(
     State(shared): State<Arc<Shared>>,
-    Extension(request_id): Extension<RequestId>,
     connection: Option<Extension<ConnectionHandle>>,
     path: Result<Path<(String, String)>, PathRejection>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
-) -> Response {
+) -> Result<Response, StoreError> {
     bump(&shared.counters.put_requests);
 
     // The name first: it becomes a path on disk, whatever the signature says.
     let Ok(Path((file_uuid, name))) = path else {
-        return s3_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidObjectName",
-            "The object key is not valid.",
-            &request_id,
-        );
+        return Err(StoreError::InvalidObjectName);
     };
     if !is_canonical_uuid(&file_uuid) || !is_safe_name(&name) {
-        return s3_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidObjectName",
-            "The object key must be one safe path component under a file uuid.",
-            &request_id,
-        );
+        return Err(StoreError::InvalidObjectName);
     }
 
     // Framing next, before any byte of the body is read.
@@ -201,41 +113,20 @@ pub(crate) async fn put_object(
         .filter(|_| !headers.contains_key(header::TRANSFER_ENCODING));
     let Some(declared) = declared else {
         bump(&shared.counters.chunked_puts_refused);
-        return s3_error(
-            StatusCode::LENGTH_REQUIRED,
-            "MissingContentLength",
-            "You must provide the Content-Length HTTP header.",
-            &request_id,
-        );
+        return Err(StoreError::MissingContentLength);
     };
     let content_length = match declared.to_str().ok().and_then(|s| s.parse::<u64>().ok()) {
-        None => {
-            return s3_error(
-                StatusCode::BAD_REQUEST,
-                "InvalidArgument",
-                "The Content-Length header is not a number.",
-                &request_id,
-            );
-        }
-        Some(n) if n > MAX_OBJECT_BYTES => {
-            return s3_error(
-                StatusCode::BAD_REQUEST,
-                "EntityTooLarge",
-                "Your proposed upload exceeds the maximum allowed size.",
-                &request_id,
-            );
-        }
+        None => return Err(StoreError::InvalidContentLength),
+        Some(n) if n > MAX_OBJECT_BYTES => return Err(StoreError::EntityTooLarge),
         Some(n) => n,
     };
 
     // Then the signature, then expiry: a tampered expiry is a bad signature, not "expired".
-    let Some(query) = parse_query(query.as_deref()) else {
-        return signature_mismatch(&request_id);
-    };
+    let query = parse_query(query.as_deref()).ok_or(StoreError::SignatureDoesNotMatch)?;
     let sent_content_type = match headers.get(header::CONTENT_TYPE).map(HeaderValue::to_str) {
         None => None,
         Some(Ok(v)) => Some(v.to_owned()),
-        Some(Err(_)) => return signature_mismatch(&request_id),
+        Some(Err(_)) => return Err(StoreError::SignatureDoesNotMatch),
     };
     let bound = binds_content_type(&query.signed_headers);
     let signed = Signed {
@@ -251,15 +142,10 @@ pub(crate) async fn put_object(
         },
     };
     if !shared.signer.verify(&signed, &query.signature) {
-        return signature_mismatch(&request_id);
+        return Err(StoreError::SignatureDoesNotMatch);
     }
     if unix_now() >= query.date.saturating_add(query.expires) {
-        return s3_error(
-            StatusCode::FORBIDDEN,
-            "AccessDenied",
-            "Request has expired",
-            &request_id,
-        );
+        return Err(StoreError::Expired);
     }
 
     let fault = shared.dice.put(&shared.faults);
@@ -269,7 +155,7 @@ pub(crate) async fn put_object(
         content_length,
         content_type: sent_content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned()),
     };
-    put_checked(&shared, &request_id, connection, upload, fault, body).await
+    put_checked(&shared, connection, upload, fault, body).await
 }
 
 /// A PUT that passed every check before its body.
@@ -280,47 +166,42 @@ struct Upload {
     content_type: String,
 }
 
+/// Logs what failed on the emulator's side; the client gets S3's opaque 500.
+fn internal(what: &str, e: std::io::Error) -> StoreError {
+    tracing::warn!(error = %e, "store: {what}");
+    StoreError::Internal
+}
+
 /// Streams the body to a temporary file, hashing as it goes, then applies the fault or
 /// renames the file into place.
 async fn put_checked(
     shared: &Shared,
-    request_id: &RequestId,
     connection: Option<Extension<ConnectionHandle>>,
     upload: Upload,
     fault: PutFault,
     body: Body,
-) -> Response {
-    let internal = |what: &str, e: std::io::Error| {
-        tracing::warn!(error = %e, "store: {what}");
-        s3_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalError",
-            "We encountered an internal error. Please try again.",
-            request_id,
-        )
-    };
-
+) -> Result<Response, StoreError> {
     // Dropping `temp` (on any early return, or when the connection task drops this future
     // after a reset) deletes the partial file. With `discard_bodies` there is no file.
     let mut part = if shared.discard_bodies {
         None
     } else {
-        match tempfile::Builder::new()
+        let temp = tempfile::Builder::new()
             .prefix("put-")
             .suffix(".part")
             .tempfile_in(&shared.parts_dir)
-        {
-            Ok(temp) => {
-                let (file, temp) = temp.into_parts();
-                Some((tokio::fs::File::from_std(file), temp))
-            }
-            Err(e) => return internal("cannot create a temporary file", e),
-        }
+            .map_err(|e| internal("cannot create a temporary file", e))?;
+        let (file, temp) = temp.into_parts();
+        Some((tokio::fs::File::from_std(file), temp))
     };
 
     let reset_at = match fault {
         PutFault::Reset => Some(upload.content_length / 2),
         _ => None,
+    };
+    let incomplete = |received| StoreError::IncompleteBody {
+        received,
+        expected: upload.content_length,
     };
     let mut hasher = Sha256::new();
     let mut received: u64 = 0;
@@ -329,34 +210,31 @@ async fn put_checked(
         if reset_at.is_some_and(|at| received >= at) {
             bump(&shared.counters.put_reset);
             drop(part);
-            return reset(connection).await;
+            return Ok(reset(connection).await);
         }
         let Some(chunk) = stream.next().await else {
             break;
         };
-        let chunk = match chunk {
-            Ok(chunk) => chunk,
-            Err(_) => return incomplete(request_id, received, upload.content_length),
-        };
+        let chunk = chunk.map_err(|_| incomplete(received))?;
         received += chunk.len() as u64;
         if received > upload.content_length {
-            return incomplete(request_id, received, upload.content_length);
+            return Err(incomplete(received));
         }
         hasher.update(&chunk);
-        if let Some((file, _)) = part.as_mut()
-            && let Err(e) = file.write_all(&chunk).await
-        {
-            return internal("cannot write the temporary file", e);
+        if let Some((file, _)) = part.as_mut() {
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| internal("cannot write the temporary file", e))?;
         }
     }
     if received != upload.content_length {
-        return incomplete(request_id, received, upload.content_length);
+        return Err(incomplete(received));
     }
     let temp = match part {
         Some((mut file, temp)) => {
-            if let Err(e) = file.flush().await {
-                return internal("cannot flush the temporary file", e);
-            }
+            file.flush()
+                .await
+                .map_err(|e| internal("cannot flush the temporary file", e))?;
             drop(file);
             Some(temp)
         }
@@ -365,21 +243,16 @@ async fn put_checked(
 
     if fault == PutFault::InternalError {
         bump(&shared.counters.put_500);
-        return s3_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalError",
-            "We encountered an internal error. Please try again.",
-            request_id,
-        );
+        return Err(StoreError::Internal);
     }
 
     let sha256 = hex::encode(hasher.finalize());
     let path = match &temp {
         Some(_) => {
             let dir = shared.data_dir.join(&upload.file_uuid);
-            if let Err(e) = tokio::fs::create_dir_all(&dir).await {
-                return internal("cannot create the object directory", e);
-            }
+            tokio::fs::create_dir_all(&dir)
+                .await
+                .map_err(|e| internal("cannot create the object directory", e))?;
             dir.join(&upload.name)
         }
         None => PathBuf::new(),
@@ -387,12 +260,10 @@ async fn put_checked(
     {
         // Rename and record under one lock, so the table always describes the file on disk
         // even when two PUTs to one URL race.
-        let mut objects = shared.object_table();
-        if let Some(temp) = temp
-            && let Err(e) = temp.persist(&path)
-        {
-            drop(objects);
-            return internal("cannot move the object into place", e.error);
+        let mut objects = shared.objects.lock();
+        if let Some(temp) = temp {
+            temp.persist(&path)
+                .map_err(|e| internal("cannot move the object into place", e.error))?;
         }
         let puts = objects.get(&upload.file_uuid).map_or(0, |o| o.puts);
         objects.insert(
@@ -416,18 +287,7 @@ async fn put_checked(
     if let Ok(value) = HeaderValue::from_str(&etag) {
         response.headers_mut().insert(header::ETAG, value);
     }
-    response
-}
-
-fn incomplete(request_id: &RequestId, received: u64, expected: u64) -> Response {
-    s3_error(
-        StatusCode::BAD_REQUEST,
-        "IncompleteBody",
-        &format!(
-            "You did not provide the number of bytes specified by the Content-Length HTTP header (got {received} of {expected})."
-        ),
-        request_id,
-    )
+    Ok(response)
 }
 
 /// Asks the connection task to reset the connection, then waits to be dropped with it, so
