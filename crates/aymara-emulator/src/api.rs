@@ -6,11 +6,11 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::answer::{ApiError, Invalid};
+use crate::body::{BodyError, read_limited};
 use crate::faults::PresignFault;
 use crate::names::object_name;
 use crate::signing::{self, Signed};
@@ -75,7 +75,7 @@ pub(crate) async fn post_files(
         }
     }
 
-    let bytes = match read_limited(body, MAX_BODY_BYTES).await {
+    let bytes = match read_limited(body, MAX_BODY_BYTES, shared.body_idle_timeout).await {
         Ok(bytes) => bytes,
         // 422 rather than 413: the contract documents 422 for a request it will not take,
         // and an emulator must not answer statuses the contract does not list.
@@ -87,6 +87,10 @@ pub(crate) async fn post_files(
             );
         }
         Err(BodyError::Read) => return Err(ApiError::UnreadableBody),
+        Err(BodyError::Stalled) => {
+            bump(&shared.counters.body_timeouts);
+            return Err(ApiError::BodyStalled);
+        }
     };
 
     let value: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::InvalidFormat {
@@ -138,25 +142,6 @@ fn key_accepted(shared: &Shared, headers: &HeaderMap) -> bool {
 fn retry_after_secs(d: std::time::Duration) -> u64 {
     let secs = d.as_secs();
     if d.subsec_nanos() > 0 { secs + 1 } else { secs }
-}
-
-enum BodyError {
-    TooLarge,
-    Read,
-}
-
-/// Reads at most `limit` bytes, stopping as soon as more arrive.
-async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, BodyError> {
-    let mut stream = body.into_data_stream();
-    let mut buf = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| BodyError::Read)?;
-        if buf.len() + chunk.len() > limit {
-            return Err(BodyError::TooLarge);
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf)
 }
 
 /// Checks the body against the spec's `FileUploadRequest` by hand, so each failure can name

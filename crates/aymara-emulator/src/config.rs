@@ -32,6 +32,16 @@ pub struct EmulatorConfig {
     /// recorded (size, SHA-256) with an empty `path`. For benchmarks, where writing a large
     /// body to disk would make the store, not the client, the bottleneck.
     pub discard_bodies: bool,
+    /// How long a connection may take to send a request's headers (and how long an idle
+    /// kept-alive connection is kept); then it is closed. Slow-header clients cannot pin
+    /// the emulator.
+    pub header_read_timeout: Duration,
+    /// How long a request body may go without a byte arriving; then the request is
+    /// answered (`RequestTimeout` from the store, 400 from the API) and the connection
+    /// closed.
+    pub body_idle_timeout: Duration,
+    /// Connections served at once; further ones wait in the listen backlog until one ends.
+    pub max_connections: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -44,6 +54,9 @@ impl Default for EmulatorConfig {
             faults: Faults::default(),
             max_files_per_request: 100,
             discard_bodies: false,
+            header_read_timeout: Duration::from_secs(10),
+            body_idle_timeout: Duration::from_secs(30),
+            max_connections: 1024,
         }
     }
 }
@@ -62,6 +75,9 @@ impl fmt::Debug for EmulatorConfig {
             .field("faults", &self.faults)
             .field("max_files_per_request", &self.max_files_per_request)
             .field("discard_bodies", &self.discard_bodies)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("body_idle_timeout", &self.body_idle_timeout)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }

@@ -41,6 +41,7 @@
 // Dependencies point one way: the modules above `state` know nothing of handlers; the
 // handlers (`api`, `store`) know nothing of the server; `server` wires them together.
 mod answer;
+mod body;
 mod config;
 mod connection;
 mod faults;
@@ -120,7 +121,7 @@ impl Emulator {
         };
         // `.parts` cannot clash with an object directory, which is always a uuid.
         let parts_dir = data_dir.join(".parts");
-        tokio::fs::create_dir_all(&parts_dir).await?;
+        remove_stale_parts(&parts_dir).await?;
 
         let shared = Arc::new(Shared {
             base_url: format!("http://{}", reachable(local_addr)),
@@ -132,6 +133,7 @@ impl Emulator {
             faults: config.faults,
             max_files_per_request: config.max_files_per_request,
             discard_bodies: config.discard_bodies,
+            body_idle_timeout: config.body_idle_timeout,
             signer: Signer::random()?,
             counters: stats::Counters::default(),
             objects: objects::Objects::default(),
@@ -146,6 +148,10 @@ impl Emulator {
             listener,
             server::router(shared.clone()),
             shared.clone(),
+            server::ConnectionLimits {
+                header_read_timeout: config.header_read_timeout,
+                max_connections: config.max_connections,
+            },
             stop.clone(),
             tracker.clone(),
         ));
@@ -229,6 +235,18 @@ impl Drop for Emulator {
         self.stop.graceful.cancel();
         self.stop.hard.cancel();
     }
+}
+
+/// Empties (or creates) the directory of bodies being received. Whatever is there was left
+/// by an emulator that died mid-PUT (`kill -9`): never a complete object, since objects are
+/// renamed out of it only once whole.
+async fn remove_stale_parts(parts_dir: &Path) -> std::io::Result<()> {
+    match tokio::fs::remove_dir_all(parts_dir).await {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    tokio::fs::create_dir_all(parts_dir).await
 }
 
 /// A wildcard bind address is not something a client can connect to: use loopback.

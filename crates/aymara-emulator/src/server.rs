@@ -10,9 +10,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
 use axum::{Extension, Router};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -77,15 +78,32 @@ pub(crate) struct Stop {
     pub(crate) hard: CancellationToken,
 }
 
-/// Accepts until `stop.graceful` fires, serving each connection on `tracker`.
+/// What bounds the connections a client can hold.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConnectionLimits {
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) max_connections: usize,
+}
+
+/// Accepts until `stop.graceful` fires, serving each connection on `tracker`, at most
+/// `limits.max_connections` at once: past that it stops accepting, so further clients wait
+/// in the listen backlog rather than in the emulator's memory.
 pub(crate) async fn accept_loop(
     listener: TcpListener,
     router: Router,
     shared: Arc<Shared>,
+    limits: ConnectionLimits,
     stop: Stop,
     tracker: TaskTracker,
 ) {
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     loop {
+        let slot = tokio::select! {
+            () = stop.graceful.cancelled() => break,
+            slot = slots.clone().acquire_owned() => slot,
+        };
+        // The semaphore is never closed, so this cannot fail; stop rather than spin if it did.
+        let Ok(slot) = slot else { break };
         let accepted = tokio::select! {
             () = stop.graceful.cancelled() => break,
             accepted = listener.accept() => accepted,
@@ -93,7 +111,17 @@ pub(crate) async fn accept_loop(
         match accepted {
             Ok((stream, _peer)) => {
                 bump(&shared.counters.connections_accepted);
-                tracker.spawn(serve_connection(stream, router.clone(), stop.clone()));
+                let connection = serve_connection(
+                    stream,
+                    router.clone(),
+                    shared.clone(),
+                    limits.header_read_timeout,
+                    stop.clone(),
+                );
+                tracker.spawn(async move {
+                    connection.await;
+                    drop(slot);
+                });
             }
             Err(e) => {
                 // Usually out of file descriptors: pause instead of spinning.
@@ -104,7 +132,13 @@ pub(crate) async fn accept_loop(
     }
 }
 
-async fn serve_connection(stream: TcpStream, router: Router, stop: Stop) {
+async fn serve_connection(
+    stream: TcpStream,
+    router: Router,
+    shared: Arc<Shared>,
+    header_read_timeout: Duration,
+    stop: Stop,
+) {
     let _ = stream.set_nodelay(true);
     // A second descriptor for the same socket, kept to set SO_LINGER 0 after hyper owns
     // the stream: the RST is sent when the last descriptor closes.
@@ -118,14 +152,21 @@ async fn serve_connection(stream: TcpStream, router: Router, stop: Stop) {
     let handle = ConnectionHandle::default();
     let service = TowerToHyperService::new(router.layer(Extension(handle.clone())));
     let mut builder = hyper::server::conn::http1::Builder::new();
-    // Keep writing after the client half-closes, so a short body still gets its 400.
-    builder.half_close(true);
+    builder
+        // Keep writing after the client half-closes, so a short body still gets its 400.
+        .half_close(true)
+        // Also closes kept-alive connections idle for that long.
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
     let mut connection = Box::pin(builder.serve_connection(TokioIo::new(stream), service));
     let mut draining = false;
     loop {
         tokio::select! {
             result = connection.as_mut() => {
                 if let Err(e) = result {
+                    if e.is_timeout() {
+                        bump(&shared.counters.header_timeouts);
+                    }
                     tracing::debug!(error = %e, "emulator: connection ended with an error");
                 }
                 break;

@@ -23,6 +23,8 @@ pub(crate) struct Shared {
     pub(crate) max_files_per_request: usize,
     /// See [`crate::EmulatorConfig::discard_bodies`].
     pub(crate) discard_bodies: bool,
+    /// See [`crate::EmulatorConfig::body_idle_timeout`].
+    pub(crate) body_idle_timeout: Duration,
     pub(crate) signer: Signer,
     pub(crate) dice: Dice,
     pub(crate) counters: Counters,

@@ -20,6 +20,10 @@ pub struct Stats {
     pub chunked_puts_refused: u64,
     /// TCP connections accepted: shows whether a client reuses connections.
     pub connections_accepted: u64,
+    /// Connections closed because their request headers did not arrive in time.
+    pub header_timeouts: u64,
+    /// Requests cut off because their body stopped arriving.
+    pub body_timeouts: u64,
     /// Faults injected, per kind.
     pub faults: FaultStats,
 }
@@ -48,6 +52,8 @@ pub(crate) struct Counters {
     pub(crate) objects_stored: AtomicU64,
     pub(crate) chunked_puts_refused: AtomicU64,
     pub(crate) connections_accepted: AtomicU64,
+    pub(crate) header_timeouts: AtomicU64,
+    pub(crate) body_timeouts: AtomicU64,
     pub(crate) presign_429: AtomicU64,
     pub(crate) presign_503: AtomicU64,
     pub(crate) put_500: AtomicU64,
@@ -70,6 +76,8 @@ impl Counters {
             objects_stored: get(&self.objects_stored),
             chunked_puts_refused: get(&self.chunked_puts_refused),
             connections_accepted: get(&self.connections_accepted),
+            header_timeouts: get(&self.header_timeouts),
+            body_timeouts: get(&self.body_timeouts),
             faults: FaultStats {
                 presign_429: get(&self.presign_429),
                 presign_503: get(&self.presign_503),

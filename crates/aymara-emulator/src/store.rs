@@ -20,11 +20,11 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use crate::answer::StoreError;
+use crate::body::{BodyError, IdleBody};
 use crate::connection::ConnectionHandle;
 use crate::faults::PutFault;
 use crate::names::{is_canonical_uuid, is_safe_name};
@@ -205,17 +205,23 @@ async fn put_checked(
     };
     let mut hasher = Sha256::new();
     let mut received: u64 = 0;
-    let mut stream = body.into_data_stream();
+    let mut body = IdleBody::new(body, shared.body_idle_timeout);
     loop {
         if reset_at.is_some_and(|at| received >= at) {
             bump(&shared.counters.put_reset);
             drop(part);
             return Ok(reset(connection).await);
         }
-        let Some(chunk) = stream.next().await else {
+        let Some(chunk) = body.next().await else {
             break;
         };
-        let chunk = chunk.map_err(|_| incomplete(received))?;
+        let chunk = chunk.map_err(|e| match e {
+            BodyError::Stalled => {
+                bump(&shared.counters.body_timeouts);
+                StoreError::RequestTimeout
+            }
+            BodyError::Read | BodyError::TooLarge => incomplete(received),
+        })?;
         received += chunk.len() as u64;
         if received > upload.content_length {
             return Err(incomplete(received));

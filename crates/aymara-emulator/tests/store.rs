@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use aymara_emulator::{EmulatorConfig, Faults};
 use common::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn url_of(item: &serde_json::Value) -> String {
     item["file_url"].as_str().unwrap().to_owned()
@@ -259,24 +258,6 @@ async fn chunked_body_is_411_before_reading() {
     assert!(emulator.objects().is_empty());
 }
 
-/// Sends a raw HTTP/1.1 request and reads until the server closes.
-async fn raw_request(emulator: &aymara_emulator::Emulator, head: &str, body: &[u8]) -> String {
-    let mut stream = tokio::net::TcpStream::connect(emulator.local_addr())
-        .await
-        .unwrap();
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(body).await.unwrap();
-    stream.shutdown().await.unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.unwrap();
-    String::from_utf8_lossy(&answer).into_owned()
-}
-
-fn path_and_query(url: &str) -> String {
-    let url = url::Url::parse(url).unwrap();
-    format!("{}?{}", url.path(), url.query().unwrap())
-}
-
 #[tokio::test]
 async fn short_body_is_400_incomplete_and_nothing_is_stored() {
     let emulator = start_default().await;
@@ -370,13 +351,6 @@ async fn names_that_escape_the_data_dir_are_refused() {
     assert_eq!(files_under(&parent), Vec::<std::path::PathBuf>::new());
     emulator.shutdown().await;
     std::fs::remove_dir_all(&parent).unwrap();
-}
-
-/// A fresh directory under the system temp dir (the crate's tests avoid extra deps).
-fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("aymara-emulator-test-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[tokio::test]

@@ -17,6 +17,8 @@ pub(crate) enum ApiError {
     InvalidFormat { message: String, details: Value },
     /// 400 `validation.invalid_format`: the body could not be read at all.
     UnreadableBody,
+    /// 400 `validation.invalid_format`: the body stopped arriving before its end.
+    BodyStalled,
     /// 422 `validation.invalid_request`: a field's value is refused.
     InvalidRequest(Invalid),
     /// 404 `resource.not_found`.
@@ -89,6 +91,12 @@ impl ApiError {
                 "the request body could not be read".to_owned(),
                 json!({"field": "body"}),
             ),
+            ApiError::BodyStalled => (
+                StatusCode::BAD_REQUEST,
+                "validation.invalid_format",
+                "the request body stopped arriving before its end".to_owned(),
+                json!({"field": "body"}),
+            ),
             ApiError::InvalidRequest(invalid) => {
                 let mut details = Map::new();
                 details.insert("field".to_owned(), Value::String(invalid.field));
@@ -130,6 +138,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        // A body cut off mid-way leaves the connection's framing unknown: close it.
+        let close = matches!(self, ApiError::BodyStalled | ApiError::UnreadableBody);
         let retry_after = match &self {
             ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
@@ -144,6 +154,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if close {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }

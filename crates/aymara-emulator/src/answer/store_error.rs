@@ -22,6 +22,8 @@ pub(crate) enum StoreError {
     EntityTooLarge,
     /// 400: the body and its `Content-Length` disagree.
     IncompleteBody { received: u64, expected: u64 },
+    /// 400 `RequestTimeout`: the body stopped arriving.
+    RequestTimeout,
     /// 400: a key that is not `<uuid>/<safe name>`.
     InvalidObjectName,
     /// 405: a method the store does not serve at that path.
@@ -65,6 +67,11 @@ impl StoreError {
                 format!(
                     "You did not provide the number of bytes specified by the Content-Length HTTP header (got {received} of {expected})."
                 ),
+            ),
+            StoreError::RequestTimeout => (
+                StatusCode::BAD_REQUEST,
+                "RequestTimeout",
+                "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.".to_owned(),
             ),
             StoreError::InvalidObjectName => (
                 StatusCode::BAD_REQUEST,
