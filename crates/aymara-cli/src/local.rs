@@ -46,7 +46,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         presign_503_rate: rate("presign-503-rate", args.presign_503_rate)?,
         put_500_rate: rate("put-500-rate", args.put_500_rate)?,
         put_reset_rate: rate("put-reset-rate", args.put_reset_rate)?,
-        latency: Duration::from_millis(args.latency_ms),
+        api_latency: Duration::from_millis(args.api_latency_ms.unwrap_or(args.latency_ms)),
+        store_latency: Duration::from_millis(args.store_latency_ms.unwrap_or(args.latency_ms)),
         retry_after: Duration::from_secs(args.retry_after_secs),
     };
     let emulator = Emulator::start(EmulatorConfig {
@@ -54,6 +55,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         data_dir: Some(args.data_dir.clone()),
         api_keys: args.api_keys,
         url_ttl: Duration::from_secs(args.url_ttl_secs),
+        bucket: args.bucket,
+        max_puts_in_flight: args
+            .max_puts_in_flight
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         faults,
         ..EmulatorConfig::default()
     })

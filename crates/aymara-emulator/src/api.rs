@@ -1,6 +1,7 @@
 //! `POST /v2/files`: key check, validation, faults, presigned URLs.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -12,9 +13,10 @@ use serde_json::{Value, json};
 use crate::answer::{ApiError, Invalid};
 use crate::body::{BodyError, read_limited};
 use crate::faults::PresignFault;
+use crate::keys::object_key;
 use crate::names::object_name;
-use crate::signing::{self, Signed};
-use crate::state::{Shared, unix_now};
+use crate::signing::StoreMethod;
+use crate::state::Shared;
 use crate::stats::bump;
 
 /// Largest request body accepted: a full batch of long paths fits many times over, and a
@@ -244,51 +246,24 @@ fn is_mime_type(s: &str) -> bool {
 /// One file's uuid, names and presigned URL.
 fn presign(shared: &Shared, file: &RequestedFile) -> Result<UploadResponseItem, String> {
     let file_uuid = uuid::Uuid::new_v4().hyphenated().to_string();
-    let name = object_name(&file.local_file_path);
-    let date = unix_now();
-    let expires = ttl_secs(shared.url_ttl);
-    let signed_headers = if file.content_type.is_some() {
-        "content-type;host"
-    } else {
-        "host"
-    };
-    let signature = shared.signer.sign(&Signed {
-        file_uuid: &file_uuid,
-        name: &name,
-        date,
-        expires,
-        signed_headers,
-        content_type: file.content_type.as_deref(),
-    });
-
-    let mut url = url::Url::parse(&shared.base_url).map_err(|e| format!("bad base URL: {e}"))?;
-    url.path_segments_mut()
-        .map_err(|()| "base URL cannot take a path".to_owned())?
-        .clear()
-        .push("store")
-        .push(&file_uuid)
-        .push(&name);
-    url.query_pairs_mut()
-        .append_pair(signing::ALGORITHM, signing::ALGORITHM_NAME)
-        .append_pair(signing::DATE, &date.to_string())
-        .append_pair(signing::EXPIRES, &expires.to_string())
-        .append_pair(signing::SIGNED_HEADERS, signed_headers)
-        .append_pair(signing::SIGNATURE, &signature);
-
+    let key = object_key(
+        &shared.org_uuid,
+        &file_uuid,
+        &object_name(&file.local_file_path),
+    );
+    let file_url = shared.signer.presign(
+        StoreMethod::Put,
+        &key,
+        file.content_type.as_deref(),
+        shared.url_ttl,
+        SystemTime::now(),
+    )?;
     Ok(UploadResponseItem {
         local_file_path: file.local_file_path.clone(),
-        remote_file_path: format!("files/{file_uuid}/{name}"),
+        remote_file_path: key,
         file_uuid,
-        file_url: url.into(),
+        file_url,
     })
-}
-
-/// Whole seconds, a non-zero sub-second TTL rounded up so it does not become "expired".
-fn ttl_secs(ttl: std::time::Duration) -> u64 {
-    match ttl.as_secs() {
-        0 if !ttl.is_zero() => 1,
-        secs => secs,
-    }
 }
 
 #[cfg(test)]
@@ -308,7 +283,5 @@ mod tests {
     fn retry_after_rounds_up() {
         assert_eq!(retry_after_secs(std::time::Duration::from_millis(1)), 1);
         assert_eq!(retry_after_secs(std::time::Duration::from_secs(2)), 2);
-        assert_eq!(ttl_secs(std::time::Duration::from_millis(10)), 1);
-        assert_eq!(ttl_secs(std::time::Duration::ZERO), 0);
     }
 }

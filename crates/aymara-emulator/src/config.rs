@@ -5,6 +5,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The bucket name used unless [`EmulatorConfig::bucket`] says otherwise.
+pub const DEFAULT_BUCKET: &str = "aymara-emulator";
+
 /// How to start an [`Emulator`](crate::Emulator).
 ///
 /// `Default` gives a quiet emulator on a free loopback port, in a temporary data directory,
@@ -20,6 +23,9 @@ pub struct EmulatorConfig {
     /// The `x-api-key` values accepted. Empty accepts any non-empty key, so a test need not
     /// agree on a key with the code under test.
     pub api_keys: Vec<String>,
+    /// The bucket of the emulator's store: presigned URLs are `<base_url>/<bucket>/<key>`.
+    /// An S3 bucket name: 3 to 63 lower-case letters, digits, `-` and `.`.
+    pub bucket: String,
     /// Lifetime of presigned URLs, in whole seconds (a non-zero value under a second counts as
     /// one second). Zero makes every URL expired on arrival, which tests the expiry path
     /// without sleeping.
@@ -40,6 +46,9 @@ pub struct EmulatorConfig {
     /// answered (`RequestTimeout` from the store, 400 from the API) and the connection
     /// closed.
     pub body_idle_timeout: Duration,
+    /// PUTs the store receives at once; one more is answered 503 `SlowDown` at once.
+    /// `None` is no limit.
+    pub max_puts_in_flight: Option<usize>,
     /// Connections served at once; further ones wait in the listen backlog until one ends.
     pub max_connections: usize,
 }
@@ -50,12 +59,14 @@ impl Default for EmulatorConfig {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             data_dir: None,
             api_keys: Vec::new(),
+            bucket: DEFAULT_BUCKET.to_owned(),
             url_ttl: Duration::from_secs(15 * 60),
             faults: Faults::default(),
             max_files_per_request: 100,
             discard_bodies: false,
             header_read_timeout: Duration::from_secs(10),
             body_idle_timeout: Duration::from_secs(30),
+            max_puts_in_flight: None,
             max_connections: 1024,
         }
     }
@@ -71,12 +82,14 @@ impl fmt::Debug for EmulatorConfig {
                 "api_keys",
                 &format_args!("[{} redacted]", self.api_keys.len()),
             )
+            .field("bucket", &self.bucket)
             .field("url_ttl", &self.url_ttl)
             .field("faults", &self.faults)
             .field("max_files_per_request", &self.max_files_per_request)
             .field("discard_bodies", &self.discard_bodies)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("body_idle_timeout", &self.body_idle_timeout)
+            .field("max_puts_in_flight", &self.max_puts_in_flight)
             .field("max_connections", &self.max_connections)
             .finish()
     }
@@ -103,9 +116,10 @@ pub struct Faults {
     /// Share of PUTs whose connection is reset once about half the body has arrived: the
     /// client sees a dead connection, not a status.
     pub put_reset_rate: f64,
-    /// Added before every answer, of both the API and the store, to expose timeouts and
-    /// ordering assumptions.
-    pub latency: Duration,
+    /// Added before every answer of the API, to expose timeouts and ordering assumptions.
+    pub api_latency: Duration,
+    /// Added before every answer of the store.
+    pub store_latency: Duration,
     /// Sent with injected 429s as `Retry-After`, rounded up to whole seconds.
     pub retry_after: Duration,
 }
@@ -118,8 +132,20 @@ impl Default for Faults {
             presign_503_rate: 0.0,
             put_500_rate: 0.0,
             put_reset_rate: 0.0,
-            latency: Duration::ZERO,
+            api_latency: Duration::ZERO,
+            store_latency: Duration::ZERO,
             retry_after: Duration::from_secs(1),
         }
     }
+}
+
+/// Whether `name` is a bucket name S3 would accept (it is never `v2`, so never shadows the
+/// API's paths).
+pub(crate) fn valid_bucket(name: &str) -> bool {
+    (3..=63).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
 }

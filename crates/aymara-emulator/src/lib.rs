@@ -2,7 +2,7 @@
 //! point to, so the SDK, the CLI and their tests run with no key and no network.
 //!
 //! It implements the behaviour of `POST /v2/files` from `openapi/aymara.yaml`, not just its
-//! shapes, and a store that is as strict as S3 with presigned PUTs:
+//! shapes, and a store that speaks S3's presigned-URL dialect and is as strict as S3:
 //!
 //! - `POST /v2/files`: `x-api-key` check (401 `auth.invalid_key`), validation (422
 //!   `validation.invalid_format` for a body that is not a JSON object, 422
@@ -10,14 +10,29 @@
 //!   more than [`EmulatorConfig::max_files_per_request`] files), a 1 MiB body limit (422
 //!   naming `body`),
 //!   then one presigned URL per file, in request order. `workspace_uuid` is echoed as given
-//!   (`null` stays `null`). `remote_file_path` is `files/<file_uuid>/<name>`, where `name` is
-//!   the base name of `local_file_path` with anything unsafe removed.
-//! - `PUT /store/<file_uuid>/<name>?X-Amz-...`: 403 `SignatureDoesNotMatch` for a missing,
+//!   (`null` stays `null`). `remote_file_path` is the object's key,
+//!   `<organization_uuid>/<file_uuid>/<name>`, where `name` is the base name of
+//!   `local_file_path` with anything unsafe removed; the organization is fixed per emulator.
+//! - The store, at `<base_url>/<bucket>/<key>` (path style, bucket
+//!   [`EmulatorConfig::bucket`]): URLs are AWS Signature V4 query presigns made with
+//!   `rusty-s3` under credentials random per emulator, region `us-east-1`, binding `host`
+//!   and, when the file has a content type, `content-type`. The key is percent-encoded
+//!   segment by segment, and the store checks the path exactly as sent: a client must send
+//!   path and query as received. `PUT` answers 403 `SignatureDoesNotMatch` for a missing,
 //!   wrong or tampered signature (including a `Content-Type` other than a signed one), 403
-//!   `AccessDenied` once expired, 411 `MissingContentLength` for chunked bodies, 400
-//!   `IncompleteBody` when the body and `Content-Length` disagree, 400 `InvalidObjectName`
-//!   for names that could leave the data directory. Success is 200 with an `ETag` of the
-//!   first 32 hex digits of the body's SHA-256, quoted. Errors are S3's XML document.
+//!   `InvalidAccessKeyId` for another key id, 403 `AccessDenied` ("Request has expired")
+//!   once expired, 400 `AuthorizationQueryParametersError` for `X-Amz-Expires` over a week,
+//!   411 `MissingContentLength` for chunked bodies, 400 `EntityTooLarge` over 5 GiB (before
+//!   reading the body), 400 `IncompleteBody` when the body and `Content-Length` disagree,
+//!   400 `RequestTimeout` when the body stalls, 400 `InvalidObjectName` for keys that could
+//!   leave the data directory, and 503 `SlowDown` ("Please reduce your request rate.") past
+//!   [`EmulatorConfig::max_puts_in_flight`]. Success is 200 with an `ETag` (the first 32
+//!   hex digits of the body's SHA-256, quoted). `GET` and `HEAD` serve stored objects
+//!   through presigned URLs the same way. Errors are S3's XML document.
+//! - Connections: headers must arrive within [`EmulatorConfig::header_read_timeout`], a
+//!   body may not stall longer than [`EmulatorConfig::body_idle_timeout`], and at most
+//!   [`EmulatorConfig::max_connections`] are served at once. Partial bodies left by a
+//!   killed emulator are removed at start; an object is visible only once whole.
 //!
 //! Every answer carries `x-request-id`; every error body repeats it (`request_id` in JSON,
 //! `<RequestId>` in XML). Faults ([`Faults`]) are seeded and so reproducible.
@@ -45,6 +60,7 @@ mod body;
 mod config;
 mod connection;
 mod faults;
+mod keys;
 mod names;
 mod objects;
 mod signing;
@@ -66,7 +82,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub use config::{EmulatorConfig, Faults};
+pub use config::{DEFAULT_BUCKET, EmulatorConfig, Faults};
 pub use objects::StoredObject;
 pub use stats::{FaultStats, Stats};
 
@@ -104,6 +120,15 @@ impl Emulator {
     /// # Errors
     /// When the address cannot be bound or the data directory cannot be created.
     pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+        if !config::valid_bucket(&config.bucket) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "bucket {:?} is not a valid S3 bucket name (3 to 63 lower-case letters, digits, '-' and '.')",
+                    config.bucket
+                ),
+            ));
+        }
         let listener = TcpListener::bind(config.addr).await?;
         let local_addr = listener.local_addr()?;
 
@@ -123,9 +148,18 @@ impl Emulator {
         let parts_dir = data_dir.join(".parts");
         remove_stale_parts(&parts_dir).await?;
 
+        let objects_dir = data_dir.join(&config.bucket);
+        let base_url = format!("http://{}", reachable(local_addr));
+        let signer = Signer::random(&config.bucket, &base_url).map_err(std::io::Error::other)?;
         let shared = Arc::new(Shared {
-            base_url: format!("http://{}", reachable(local_addr)),
+            store_prefix: format!("/{}/", config.bucket),
+            base_url,
             data_dir,
+            objects_dir,
+            org_uuid: uuid::Uuid::new_v4().to_string(),
+            put_slots: config
+                .max_puts_in_flight
+                .map(|n| Arc::new(tokio::sync::Semaphore::new(n))),
             parts_dir,
             api_keys: config.api_keys,
             url_ttl: config.url_ttl,
@@ -134,7 +168,7 @@ impl Emulator {
             max_files_per_request: config.max_files_per_request,
             discard_bodies: config.discard_bodies,
             body_idle_timeout: config.body_idle_timeout,
-            signer: Signer::random()?,
+            signer,
             counters: stats::Counters::default(),
             objects: objects::Objects::default(),
         });
@@ -176,9 +210,20 @@ impl Emulator {
         self.local_addr
     }
 
-    /// Where objects are stored, as `<data_dir>/<file_uuid>/<name>`.
+    /// Where objects are stored, as `<data_dir>/<bucket>/<key>`.
     pub fn data_dir(&self) -> &Path {
         &self.shared.data_dir
+    }
+
+    /// The bucket of the store's presigned URLs.
+    pub fn bucket(&self) -> &str {
+        self.shared.signer.bucket()
+    }
+
+    /// The organization every file of this emulator belongs to: the first segment of
+    /// every key.
+    pub fn organization_uuid(&self) -> &str {
+        &self.shared.org_uuid
     }
 
     /// Every stored object, sorted by `file_uuid`, so tests can compare listings.

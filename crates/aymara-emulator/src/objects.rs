@@ -11,7 +11,8 @@ pub struct StoredObject {
     pub file_uuid: String,
     /// The object name: the base name of the client's `local_file_path`, sanitized.
     pub name: String,
-    /// What the presign answer called `remote_file_path`: `files/<file_uuid>/<name>`.
+    /// What the presign answer called `remote_file_path`: the object's key in the bucket,
+    /// `<organization_uuid>/<file_uuid>/<name>`.
     pub remote_file_path: String,
     /// Bytes stored.
     pub size: u64,
@@ -21,29 +22,35 @@ pub struct StoredObject {
     pub content_type: String,
     /// Successful PUTs to this object; more than one means the client re-sent it.
     pub puts: u32,
-    /// Where the bytes are on disk; empty when the emulator discards bodies
+    /// Where the bytes are on disk, `<data_dir>/<bucket>/<key>`; empty when the emulator discards bodies
     /// ([`EmulatorConfig::discard_bodies`](crate::EmulatorConfig::discard_bodies)).
     pub path: PathBuf,
+}
+
+/// A stored object.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub(crate) object: StoredObject,
 }
 
 /// The table of stored objects. Keyed by file uuid, so listings come out sorted.
 #[derive(Default)]
 pub(crate) struct Objects {
-    table: Mutex<BTreeMap<String, StoredObject>>,
+    table: Mutex<BTreeMap<String, Entry>>,
 }
 
 impl Objects {
     /// The table, locked. A poisoned lock is recovered: every update to it is a single
     /// insert, so it is never left half-changed.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, BTreeMap<String, StoredObject>> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Entry>> {
         self.table.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn get(&self, file_uuid: &str) -> Option<StoredObject> {
-        self.lock().get(file_uuid).cloned()
+        self.lock().get(file_uuid).map(|e| e.object.clone())
     }
 
     pub(crate) fn all(&self) -> Vec<StoredObject> {
-        self.lock().values().cloned().collect()
+        self.lock().values().map(|e| e.object.clone()).collect()
     }
 }

@@ -4,11 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, Uri};
+use axum::http::{HeaderMap, HeaderValue, Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{post, put};
+use axum::routing::post;
 use axum::{Extension, Router};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -22,17 +23,13 @@ use crate::api::post_files;
 use crate::connection::ConnectionHandle;
 use crate::state::Shared;
 use crate::stats::bump;
-use crate::store::{put_object, store_other};
+use crate::store;
 
 /// The routes, the request id and the injected latency.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/v2/files", post(post_files))
-        .route(
-            "/store/{file_uuid}/{name}",
-            put(put_object).fallback(store_other),
-        )
-        .fallback(not_found)
+        .fallback(store_or_not_found)
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             request_context,
@@ -48,9 +45,14 @@ async fn request_context(
     next: Next,
 ) -> Response {
     let id = RequestId::new();
+    let latency = if request.uri().path().starts_with(&shared.store_prefix) {
+        shared.faults.store_latency
+    } else {
+        shared.faults.api_latency
+    };
     let mut response = id.clone().scope(next.run(request)).await;
-    if !shared.faults.latency.is_zero() {
-        tokio::time::sleep(shared.faults.latency).await;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
     if let Ok(value) = HeaderValue::from_str(&id.0) {
         response.headers_mut().insert("x-request-id", value);
@@ -58,10 +60,18 @@ async fn request_context(
     response
 }
 
-/// Paths under `/store/` are the store's, so they get its XML; the rest the API's JSON.
-async fn not_found(method: Method, uri: Uri) -> Response {
-    if uri.path().starts_with("/store/") {
-        return store_other(method).await.into_response();
+/// Paths under `/<bucket>/` are the store's, answered in its XML; the rest get the API's
+/// JSON 404. The store decodes its keys from the raw path itself.
+async fn store_or_not_found(
+    State(shared): State<Arc<Shared>>,
+    connection: Option<Extension<ConnectionHandle>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if uri.path().starts_with(&shared.store_prefix) {
+        return store::handle(State(shared), connection, method, uri, headers, body).await;
     }
     ApiError::NotFound {
         message: "no such route".to_owned(),

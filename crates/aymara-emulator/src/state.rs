@@ -1,7 +1,10 @@
 //! What every request handler shares.
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use crate::config::Faults;
 use crate::faults::Dice;
@@ -14,6 +17,12 @@ pub(crate) struct Shared {
     /// `http://host:port`, no trailing slash; presigned URLs start with it.
     pub(crate) base_url: String,
     pub(crate) data_dir: PathBuf,
+    /// `<data_dir>/<bucket>`: objects live under it at their keys.
+    pub(crate) objects_dir: PathBuf,
+    /// `/<bucket>/`: paths that start with it are the store's.
+    pub(crate) store_prefix: String,
+    /// Every file of this emulator belongs to this organization.
+    pub(crate) org_uuid: String,
     /// Where PUT bodies are written before they are complete; inside `data_dir` so the final
     /// rename stays on one filesystem and is atomic.
     pub(crate) parts_dir: PathBuf,
@@ -26,15 +35,9 @@ pub(crate) struct Shared {
     /// See [`crate::EmulatorConfig::body_idle_timeout`].
     pub(crate) body_idle_timeout: Duration,
     pub(crate) signer: Signer,
+    /// Free slots for PUTs in flight; `None` is no limit.
+    pub(crate) put_slots: Option<Arc<Semaphore>>,
     pub(crate) dice: Dice,
     pub(crate) counters: Counters,
     pub(crate) objects: Objects,
-}
-
-/// Seconds since the unix epoch; a clock before 1970 counts as 0 rather than failing.
-pub(crate) fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }

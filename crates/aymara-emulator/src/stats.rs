@@ -16,6 +16,10 @@ pub struct Stats {
     pub put_requests: u64,
     /// `PUT`s that stored an object.
     pub objects_stored: u64,
+    /// `PUT`s refused with 503 `SlowDown` because `max_puts_in_flight` were in flight.
+    pub puts_slowed_down: u64,
+    /// `GET`s and `HEAD`s received by the store, answered with any status.
+    pub get_requests: u64,
     /// `PUT`s refused with 411 for a chunked body or no `Content-Length`.
     pub chunked_puts_refused: u64,
     /// TCP connections accepted: shows whether a client reuses connections.
@@ -51,6 +55,8 @@ pub(crate) struct Counters {
     pub(crate) put_requests: AtomicU64,
     pub(crate) objects_stored: AtomicU64,
     pub(crate) chunked_puts_refused: AtomicU64,
+    pub(crate) puts_slowed_down: AtomicU64,
+    pub(crate) get_requests: AtomicU64,
     pub(crate) connections_accepted: AtomicU64,
     pub(crate) header_timeouts: AtomicU64,
     pub(crate) body_timeouts: AtomicU64,
@@ -75,6 +81,8 @@ impl Counters {
             put_requests: get(&self.put_requests),
             objects_stored: get(&self.objects_stored),
             chunked_puts_refused: get(&self.chunked_puts_refused),
+            puts_slowed_down: get(&self.puts_slowed_down),
+            get_requests: get(&self.get_requests),
             connections_accepted: get(&self.connections_accepted),
             header_timeouts: get(&self.header_timeouts),
             body_timeouts: get(&self.body_timeouts),

@@ -14,6 +14,10 @@ pub(crate) enum StoreError {
     SignatureDoesNotMatch,
     /// 403 `AccessDenied`: the URL's lifetime is over.
     Expired,
+    /// 403: the URL names a key id this store does not know.
+    InvalidAccessKeyId,
+    /// 400 `AuthorizationQueryParametersError`: `X-Amz-Expires` over a week.
+    ExpiresTooLong,
     /// 411: a chunked body, or none declared.
     MissingContentLength,
     /// 400 `InvalidArgument`: a `Content-Length` that is not a number.
@@ -24,10 +28,16 @@ pub(crate) enum StoreError {
     IncompleteBody { received: u64, expected: u64 },
     /// 400 `RequestTimeout`: the body stopped arriving.
     RequestTimeout,
-    /// 400: a key that is not `<uuid>/<safe name>`.
+    /// 400: a key that is not `<org>/<file uuid>/<safe name>`.
     InvalidObjectName,
+    /// 404: no object under that key.
+    NoSuchKey,
     /// 405: a method the store does not serve at that path.
     MethodNotAllowed,
+    /// 501: the store cannot do this (serve a body it discarded).
+    NotImplemented,
+    /// 503: too many PUTs in flight.
+    SlowDown,
     /// 500: a fault, or the disk failed.
     Internal,
 }
@@ -45,6 +55,16 @@ impl StoreError {
                 StatusCode::FORBIDDEN,
                 "AccessDenied",
                 "Request has expired".to_owned(),
+            ),
+            StoreError::InvalidAccessKeyId => (
+                StatusCode::FORBIDDEN,
+                "InvalidAccessKeyId",
+                "The AWS Access Key Id you provided does not exist in our records.".to_owned(),
+            ),
+            StoreError::ExpiresTooLong => (
+                StatusCode::BAD_REQUEST,
+                "AuthorizationQueryParametersError",
+                "X-Amz-Expires must be less than a week (in seconds) that is 604800".to_owned(),
             ),
             StoreError::MissingContentLength => (
                 StatusCode::LENGTH_REQUIRED,
@@ -76,7 +96,22 @@ impl StoreError {
             StoreError::InvalidObjectName => (
                 StatusCode::BAD_REQUEST,
                 "InvalidObjectName",
-                "The object key must be one safe path component under a file uuid.".to_owned(),
+                "The object key must be <organization uuid>/<file uuid>/<one safe path component>.".to_owned(),
+            ),
+            StoreError::NoSuchKey => (
+                StatusCode::NOT_FOUND,
+                "NoSuchKey",
+                "The specified key does not exist.".to_owned(),
+            ),
+            StoreError::NotImplemented => (
+                StatusCode::NOT_IMPLEMENTED,
+                "NotImplemented",
+                "This emulator discards bodies, so it cannot serve them back.".to_owned(),
+            ),
+            StoreError::SlowDown => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SlowDown",
+                "Please reduce your request rate.".to_owned(),
             ),
             StoreError::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,

@@ -1,10 +1,4 @@
-//! The S3-like store: `PUT /store/{file_uuid}/{name}?<presigned query>`.
-//!
-//! Strict where real stores are strict, so a client that passes here passes there: the
-//! signature and expiry are checked, the body must have a `Content-Length` and match it, a
-//! bound content type must be sent back unchanged, and errors are S3's XML. Bodies are
-//! streamed to a temporary file and renamed into `<data_dir>/<uuid>/<name>` only once
-//! complete, so a reset or short upload never leaves a partial object.
+//! `PUT`: one object, whole or not at all.
 //!
 //! A body longer than its `Content-Length` never reaches the handler: HTTP/1.1 framing ends
 //! the body at `Content-Length` bytes and hyper answers the surplus as a malformed next
@@ -12,101 +6,61 @@
 //! bytes than declared, should another transport deliver them.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::Extension;
 use axum::body::Body;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
+use super::{DEFAULT_CONTENT_TYPE, verify};
 use crate::answer::StoreError;
 use crate::body::{BodyError, IdleBody};
 use crate::connection::ConnectionHandle;
 use crate::faults::PutFault;
-use crate::names::{is_canonical_uuid, is_safe_name};
+use crate::keys::Key;
 use crate::objects::StoredObject;
-use crate::signing::{self, Signed, binds_content_type};
-use crate::state::{Shared, unix_now};
+use crate::signing::StoreMethod;
+use crate::state::Shared;
 use crate::stats::bump;
 
 /// S3's limit for one PUT; anything larger is refused before a byte is read.
 const MAX_OBJECT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 
-/// Recorded when a PUT sends no `Content-Type` and none was bound, as S3 would.
-const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
-
-/// Everything under `/store/` that is not a PUT to `/store/<uuid>/<name>`: answered in the
-/// store's XML, as a real store would, never with the API's JSON.
-pub(crate) async fn store_other(method: Method) -> StoreError {
-    if method == Method::PUT {
-        StoreError::InvalidObjectName
-    } else {
-        StoreError::MethodNotAllowed
-    }
-}
-
-/// The presigned query, parsed; `None` when a parameter is missing, repeated or not a number.
-struct PresignedQuery {
-    date: u64,
-    expires: u64,
-    signed_headers: String,
-    signature: String,
-}
-
-fn parse_query(raw: Option<&str>) -> Option<PresignedQuery> {
-    let mut algorithm = None;
-    let mut date = None;
-    let mut expires = None;
-    let mut signed_headers = None;
-    let mut signature = None;
-    for (key, value) in url::form_urlencoded::parse(raw?.as_bytes()) {
-        let slot = match key.as_ref() {
-            signing::ALGORITHM => &mut algorithm,
-            signing::DATE => &mut date,
-            signing::EXPIRES => &mut expires,
-            signing::SIGNED_HEADERS => &mut signed_headers,
-            signing::SIGNATURE => &mut signature,
-            _ => continue,
-        };
-        if slot.replace(value.into_owned()).is_some() {
-            return None;
-        }
-    }
-    if algorithm.as_deref() != Some(signing::ALGORITHM_NAME) {
-        return None;
-    }
-    Some(PresignedQuery {
-        date: date?.parse().ok()?,
-        expires: expires?.parse().ok()?,
-        signed_headers: signed_headers?,
-        signature: signature?,
-    })
-}
-
-/// The handler; see the module docs for the rules and [`put_checked`] for the body.
-pub(crate) async fn put_object(
-    State(shared): State<Arc<Shared>>,
+/// Order: the key (it becomes a path on disk, whatever the signature says), the cap on
+/// PUTs in flight, framing, the signature, then the body.
+pub(super) async fn put(
+    shared: &Shared,
     connection: Option<Extension<ConnectionHandle>>,
-    path: Result<Path<(String, String)>, PathRejection>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    key: Result<(String, Key), StoreError>,
+    uri: &Uri,
+    headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, StoreError> {
     bump(&shared.counters.put_requests);
-
-    // The name first: it becomes a path on disk, whatever the signature says.
-    let Ok(Path((file_uuid, name))) = path else {
-        return Err(StoreError::InvalidObjectName);
+    let (
+        key,
+        Key::Object {
+            file_uuid, name, ..
+        },
+    ) = key?
+    else {
+        return Err(StoreError::MethodNotAllowed);
     };
-    if !is_canonical_uuid(&file_uuid) || !is_safe_name(&name) {
-        return Err(StoreError::InvalidObjectName);
-    }
 
-    // Framing next, before any byte of the body is read.
+    // Held until the body is stored or refused.
+    let _slot = match &shared.put_slots {
+        Some(slots) => match slots.clone().try_acquire_owned() {
+            Ok(slot) => Some(slot),
+            Err(_) => {
+                bump(&shared.counters.puts_slowed_down);
+                return Err(StoreError::SlowDown);
+            }
+        },
+        None => None,
+    };
+
     // A chunked body, or none declared: S3 refuses both the same way.
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -121,45 +75,26 @@ pub(crate) async fn put_object(
         Some(n) => n,
     };
 
-    // Then the signature, then expiry: a tampered expiry is a bad signature, not "expired".
-    let query = parse_query(query.as_deref()).ok_or(StoreError::SignatureDoesNotMatch)?;
-    let sent_content_type = match headers.get(header::CONTENT_TYPE).map(HeaderValue::to_str) {
-        None => None,
-        Some(Ok(v)) => Some(v.to_owned()),
-        Some(Err(_)) => return Err(StoreError::SignatureDoesNotMatch),
-    };
-    let bound = binds_content_type(&query.signed_headers);
-    let signed = Signed {
-        file_uuid: &file_uuid,
-        name: &name,
-        date: query.date,
-        expires: query.expires,
-        signed_headers: &query.signed_headers,
-        content_type: if bound {
-            Some(sent_content_type.as_deref().unwrap_or(""))
-        } else {
-            None
-        },
-    };
-    if !shared.signer.verify(&signed, &query.signature) {
-        return Err(StoreError::SignatureDoesNotMatch);
-    }
-    if unix_now() >= query.date.saturating_add(query.expires) {
-        return Err(StoreError::Expired);
-    }
+    verify(shared, StoreMethod::Put, &key, uri, headers)?;
 
+    let content_type = match headers.get(header::CONTENT_TYPE).map(HeaderValue::to_str) {
+        Some(Ok(v)) => v.to_owned(),
+        _ => DEFAULT_CONTENT_TYPE.to_owned(),
+    };
     let fault = shared.dice.put(&shared.faults);
     let upload = Upload {
+        key,
         file_uuid,
         name,
         content_length,
-        content_type: sent_content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned()),
+        content_type,
     };
-    put_checked(&shared, connection, upload, fault, body).await
+    put_checked(shared, connection, upload, fault, body).await
 }
 
 /// A PUT that passed every check before its body.
 struct Upload {
+    key: String,
     file_uuid: String,
     name: String,
     content_length: u64,
@@ -255,11 +190,13 @@ async fn put_checked(
     let sha256 = hex::encode(hasher.finalize());
     let path = match &temp {
         Some(_) => {
-            let dir = shared.data_dir.join(&upload.file_uuid);
-            tokio::fs::create_dir_all(&dir)
-                .await
-                .map_err(|e| internal("cannot create the object directory", e))?;
-            dir.join(&upload.name)
+            let path = shared.objects_dir.join(&upload.key);
+            if let Some(dir) = path.parent() {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| internal("cannot create the object directory", e))?;
+            }
+            path
         }
         None => PathBuf::new(),
     };
@@ -271,29 +208,35 @@ async fn put_checked(
             temp.persist(&path)
                 .map_err(|e| internal("cannot move the object into place", e.error))?;
         }
-        let puts = objects.get(&upload.file_uuid).map_or(0, |o| o.puts);
+        let puts = objects.get(&upload.file_uuid).map_or(0, |o| o.object.puts);
         objects.insert(
             upload.file_uuid.clone(),
-            StoredObject {
-                remote_file_path: format!("files/{}/{}", upload.file_uuid, upload.name),
-                file_uuid: upload.file_uuid,
-                name: upload.name,
-                size: received,
-                sha256: sha256.clone(),
-                content_type: upload.content_type,
-                puts: puts.saturating_add(1),
-                path,
+            crate::objects::Entry {
+                object: StoredObject {
+                    remote_file_path: upload.key,
+                    file_uuid: upload.file_uuid,
+                    name: upload.name,
+                    size: received,
+                    sha256: sha256.clone(),
+                    content_type: upload.content_type,
+                    puts: puts.saturating_add(1),
+                    path,
+                },
             },
         );
     }
     bump(&shared.counters.objects_stored);
 
-    let etag = format!("\"{}\"", &sha256[..32]);
     let mut response = StatusCode::OK.into_response();
-    if let Ok(value) = HeaderValue::from_str(&etag) {
+    if let Ok(value) = HeaderValue::from_str(&etag(&sha256)) {
         response.headers_mut().insert(header::ETAG, value);
     }
     Ok(response)
+}
+
+/// The first 32 hex digits of the SHA-256, quoted: opaque, as S3's are to clients.
+pub(super) fn etag(sha256: &str) -> String {
+    format!("\"{}\"", &sha256[..32.min(sha256.len())])
 }
 
 /// Asks the connection task to reset the connection, then waits to be dropped with it, so
