@@ -141,6 +141,9 @@ pub struct ServeArgs {
     /// PUTs the store receives at once; one more is answered 503 SlowDown.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_puts_in_flight: Option<u64>,
+    /// How long a video stays `processing` once its bytes arrived, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub video_processing_ms: u64,
     /// The bucket in presigned URLs (an S3 bucket name).
     #[arg(long, value_name = "NAME", default_value = aymara_emulator::DEFAULT_BUCKET)]
     pub bucket: String,

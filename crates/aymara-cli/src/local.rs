@@ -56,6 +56,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         api_keys: args.api_keys,
         url_ttl: Duration::from_secs(args.url_ttl_secs),
         bucket: args.bucket,
+        video_processing: Duration::from_millis(args.video_processing_ms),
         max_puts_in_flight: args
             .max_puts_in_flight
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),

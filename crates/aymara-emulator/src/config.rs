@@ -30,6 +30,10 @@ pub struct EmulatorConfig {
     /// one second). Zero makes every URL expired on arrival, which tests the expiry path
     /// without sleeping.
     pub url_ttl: Duration,
+    /// How long a video stays `processing` once its bytes arrived, before it is
+    /// `completed` (or `failed`). Measured on tokio's clock, so a paused test clock drives
+    /// it.
+    pub video_processing: Duration,
     /// Seeded fault injection; all off by default.
     pub faults: Faults,
     /// The most files one `POST /v2/files` may name; more is a 422 naming `files`.
@@ -61,6 +65,7 @@ impl Default for EmulatorConfig {
             api_keys: Vec::new(),
             bucket: DEFAULT_BUCKET.to_owned(),
             url_ttl: Duration::from_secs(15 * 60),
+            video_processing: Duration::from_secs(2),
             faults: Faults::default(),
             max_files_per_request: 100,
             discard_bodies: false,
@@ -84,6 +89,7 @@ impl fmt::Debug for EmulatorConfig {
             )
             .field("bucket", &self.bucket)
             .field("url_ttl", &self.url_ttl)
+            .field("video_processing", &self.video_processing)
             .field("faults", &self.faults)
             .field("max_files_per_request", &self.max_files_per_request)
             .field("discard_bodies", &self.discard_bodies)

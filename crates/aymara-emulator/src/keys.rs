@@ -29,6 +29,11 @@ pub(crate) fn object_key(org: &str, file_uuid: &str, name: &str) -> String {
     format!("{org}/{file_uuid}/{name}")
 }
 
+/// The key of a video's frame `index` (from 1); zero-padded so keys sort by frame.
+pub(crate) fn frame_key(org: &str, file_uuid: &str, index: u32) -> String {
+    format!("{org}/{file_uuid}/{FRAMES}/{index:06}.png")
+}
+
 impl Key {
     /// Parses a decoded key; `None` for anything else, including names that could leave
     /// the data directory and uuids in other spellings (one object, one directory).
@@ -79,7 +84,7 @@ mod tests {
             })
         );
         assert_eq!(
-            Key::parse(&format!("{org}/{file}/frames/000012.png")),
+            Key::parse(&frame_key(&org, &file, 12)),
             Some(Key::Frame {
                 org: org.clone(),
                 file_uuid: file.clone(),

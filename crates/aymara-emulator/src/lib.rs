@@ -1,41 +1,83 @@
 //! A local emulator of Aymara AI's Files API and of the object store its presigned URLs
 //! point to, so the SDK, the CLI and their tests run with no key and no network.
 //!
-//! It implements the behaviour of `POST /v2/files` from `openapi/aymara.yaml`, not just its
-//! shapes, and a store that speaks S3's presigned-URL dialect and is as strict as S3:
+//! It implements the behaviour of the Files resource from `openapi/aymara.yaml`, not just
+//! its shapes, and a store that speaks S3's presigned-URL dialect and is as strict as S3.
 //!
-//! - `POST /v2/files`: `x-api-key` check (401 `auth.invalid_key`), validation (422
-//!   `validation.invalid_format` for a body that is not a JSON object, 422
-//!   `validation.invalid_request` with `details.field` naming the field otherwise, including
-//!   more than [`EmulatorConfig::max_files_per_request`] files), a 1 MiB body limit (422
-//!   naming `body`),
-//!   then one presigned URL per file, in request order. `workspace_uuid` is echoed as given
-//!   (`null` stays `null`). `remote_file_path` is the object's key,
-//!   `<organization_uuid>/<file_uuid>/<name>`, where `name` is the base name of
-//!   `local_file_path` with anything unsafe removed; the organization is fixed per emulator.
-//! - The store, at `<base_url>/<bucket>/<key>` (path style, bucket
-//!   [`EmulatorConfig::bucket`]): URLs are AWS Signature V4 query presigns made with
-//!   `rusty-s3` under credentials random per emulator, region `us-east-1`, binding `host`
-//!   and, when the file has a content type, `content-type`. The key is percent-encoded
-//!   segment by segment, and the store checks the path exactly as sent: a client must send
-//!   path and query as received. `PUT` answers 403 `SignatureDoesNotMatch` for a missing,
-//!   wrong or tampered signature (including a `Content-Type` other than a signed one), 403
-//!   `InvalidAccessKeyId` for another key id, 403 `AccessDenied` ("Request has expired")
-//!   once expired, 400 `AuthorizationQueryParametersError` for `X-Amz-Expires` over a week,
-//!   411 `MissingContentLength` for chunked bodies, 400 `EntityTooLarge` over 5 GiB (before
-//!   reading the body), 400 `IncompleteBody` when the body and `Content-Length` disagree,
-//!   400 `RequestTimeout` when the body stalls, 400 `InvalidObjectName` for keys that could
-//!   leave the data directory, and 503 `SlowDown` ("Please reduce your request rate.") past
-//!   [`EmulatorConfig::max_puts_in_flight`]. Success is 200 with an `ETag` (the first 32
-//!   hex digits of the body's SHA-256, quoted). `GET` and `HEAD` serve stored objects
-//!   through presigned URLs the same way. Errors are S3's XML document.
-//! - Connections: headers must arrive within [`EmulatorConfig::header_read_timeout`], a
-//!   body may not stall longer than [`EmulatorConfig::body_idle_timeout`], and at most
-//!   [`EmulatorConfig::max_connections`] are served at once. Partial bodies left by a
-//!   killed emulator are removed at start; an object is visible only once whole.
+//! # The API (`/v2/files`)
 //!
-//! Every answer carries `x-request-id`; every error body repeats it (`request_id` in JSON,
-//! `<RequestId>` in XML). Faults ([`Faults`]) are seeded and so reproducible.
+//! Every call checks `x-api-key` (401 `auth.invalid_key`), carries `x-request-id`, and
+//! answers errors in the envelope `{"error": {"code", "message", "details"}, "request_id"}`.
+//! An unknown or malformed file uuid, or a deleted file, is 404 `resource.not_found`.
+//!
+//! - `POST /v2/files`: validation (422 `validation.invalid_format` for a body that is not a
+//!   JSON object, 422 `validation.invalid_request` with `details.field` naming the field
+//!   otherwise, including more than [`EmulatorConfig::max_files_per_request`] files, and a
+//!   file with neither `local_file_path` nor `remote_uri`), a 1 MiB body limit, then one
+//!   `FileUpload` per file in request order: `file_url` a presigned PUT, `remote_file_path`
+//!   the object's key `<organization_uuid>/<file_uuid>/<name>` (`name` the base name of
+//!   `local_file_path`, or of `remote_uri`'s path, with anything unsafe removed),
+//!   `content_type` as given, else inferred from the name's extension, else
+//!   `application/octet-stream`, `processing_status` `pending`, `remote_uri` echoed.
+//!   `workspace_uuid` is echoed as given (`null` stays `null`).
+//! - `GET /v2/files?workspace_uuid=&file_type=&limit=&offset=`: `{items, count}`, live files
+//!   in creation order (so offset paging is stable and files created meanwhile come last),
+//!   `count` the total matching; `limit` 1..=100 (default 50), `offset` >= 0, `file_type`
+//!   one of `image`, `video`, `text`, `document`, each otherwise a 422 naming it.
+//! - `GET /v2/files/{file_uuid}`: `FileDetail`. `file_type` follows the content type
+//!   (`image/*`, `video/*`, `text/*` and CSV/JSON/JSON Lines as text, else document);
+//!   `file_size_bytes` and `file_url` (a presigned GET, 30 minutes) once the bytes are
+//!   stored; `original_file_url` the `remote_uri`; `video_metadata` (`fps`, `duration`,
+//!   `frame_count`) once a video is processed; `uploaded_by_uuid` fixed per emulator.
+//! - `DELETE /v2/files/{file_uuid}`: 204, a soft delete: every later call for it is 404,
+//!   it leaves lists and counts, and its presigned URLs answer 404 `NoSuchKey`.
+//! - `GET /v2/files/{file_uuid}/status`: `pending` until the bytes arrive; then `completed`,
+//!   except videos: `processing` for [`EmulatorConfig::video_processing`] (on tokio's clock),
+//!   then `completed`, or `failed` with an `error_message` when fewer than 16 bytes arrived.
+//! - `GET /v2/files/{file_uuid}/frames`: for a completed video, `frame_count` presigned GETs
+//!   sorted by frame number; the count is `1 + size / 64 KiB`, at most 120 (one frame a
+//!   second, `video_metadata.fps` 1), and each frame is a 1×1 PNG. Not a video, or a failed
+//!   one: 422 `validation.invalid_request` (asking again cannot help). A video still
+//!   pending or processing: 409 `resource.conflict` (poll the status, then ask again).
+//! - `POST /v2/files/-/uploads?workspace_uuid=`: `multipart/form-data` with a part `file`
+//!   (filename required; content type from the part, else inferred), streamed into the
+//!   store with its limits (5 GiB, safe names, no stalls); answers a `FileUpload` without
+//!   `file_url`, already `completed` (or `processing` for a video).
+//! - `remote_uri`: the emulator fetches nothing from outside. The file is accepted
+//!   (`pending` in the answer) and then `failed`, its message saying the emulator cannot
+//!   fetch remote URIs, unless the URI is a valid presigned GET of an object in the
+//!   emulator's own store, which is then copied as the file's bytes.
+//!
+//! # The store (`<base_url>/<bucket>/<key>`)
+//!
+//! Path style, bucket [`EmulatorConfig::bucket`]. URLs are AWS Signature V4 query presigns
+//! made with `rusty-s3` under credentials random per emulator, region `us-east-1`, binding
+//! `host` and, when the create request named a content type, `content-type`. The key is
+//! percent-encoded segment by segment, and the store checks the path exactly as sent: a
+//! client must send path and query as received.
+//!
+//! `PUT` answers 403 `SignatureDoesNotMatch` for a missing, wrong or tampered signature
+//! (including a `Content-Type` other than a signed one), 403 `InvalidAccessKeyId` for
+//! another key id, 403 `AccessDenied` ("Request has expired") once expired, 400
+//! `AuthorizationQueryParametersError` for `X-Amz-Expires` over a week, 411
+//! `MissingContentLength` for chunked bodies, 400 `EntityTooLarge` over 5 GiB (before
+//! reading the body), 400 `IncompleteBody` when the body and `Content-Length` disagree, 400
+//! `RequestTimeout` when the body stalls, 400 `InvalidObjectName` for keys that could leave
+//! the data directory, and 503 `SlowDown` ("Please reduce your request rate.") past
+//! [`EmulatorConfig::max_puts_in_flight`]. Success is 200 with an `ETag` (the first 32 hex
+//! digits of the body's SHA-256, quoted). `GET` and `HEAD` serve objects and frames through
+//! presigned URLs, checked the same way. Errors are S3's XML document with
+//! `Connection: close`.
+//!
+//! # Robustness
+//!
+//! Headers must arrive within [`EmulatorConfig::header_read_timeout`], a body may not stall
+//! longer than [`EmulatorConfig::body_idle_timeout`], and at most
+//! [`EmulatorConfig::max_connections`] connections are served at once. Bodies are written
+//! to `<data_dir>/.parts/` and renamed into `<data_dir>/<bucket>/<key>` only once whole, so
+//! no call shows an object before its last byte; parts left by a killed emulator are
+//! removed at start. File records live in memory: a restarted emulator starts empty.
+//! Faults ([`Faults`]) are seeded and so reproducible.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -57,12 +99,15 @@
 // handlers (`api`, `store`) know nothing of the server; `server` wires them together.
 mod answer;
 mod body;
+mod clock;
 mod config;
 mod connection;
 mod faults;
+mod files;
 mod keys;
 mod names;
 mod objects;
+mod part;
 mod signing;
 mod state;
 mod stats;
@@ -157,6 +202,9 @@ impl Emulator {
             data_dir,
             objects_dir,
             org_uuid: uuid::Uuid::new_v4().to_string(),
+            user_uuid: uuid::Uuid::new_v4().to_string(),
+            files: files::Files::default(),
+            video_processing: config.video_processing,
             put_slots: config
                 .max_puts_in_flight
                 .map(|n| Arc::new(tokio::sync::Semaphore::new(n))),

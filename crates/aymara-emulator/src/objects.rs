@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
+use std::time::SystemTime;
 
 /// An object the store holds: what tests inspect after an upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,17 +21,26 @@ pub struct StoredObject {
     pub sha256: String,
     /// The bound content type, else the one the PUT sent, else `application/octet-stream`.
     pub content_type: String,
-    /// Successful PUTs to this object; more than one means the client re-sent it.
+    /// Successful PUTs to this object; more than one means the client re-sent it. Zero
+    /// when the bytes came another way (a direct upload, a copied `remote_uri`).
     pub puts: u32,
     /// Where the bytes are on disk, `<data_dir>/<bucket>/<key>`; empty when the emulator discards bodies
     /// ([`EmulatorConfig::discard_bodies`](crate::EmulatorConfig::discard_bodies)).
     pub path: PathBuf,
 }
 
-/// A stored object.
+impl StoredObject {
+    /// The first 32 hex digits of the SHA-256, quoted: opaque, as S3's are to clients.
+    pub(crate) fn etag(&self) -> String {
+        format!("\"{}\"", &self.sha256[..32.min(self.sha256.len())])
+    }
+}
+
+/// A stored object, and when (for `Last-Modified`).
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
     pub(crate) object: StoredObject,
+    pub(crate) stored_at: SystemTime,
 }
 
 /// The table of stored objects. Keyed by file uuid, so listings come out sorted.
@@ -44,6 +54,10 @@ impl Objects {
     /// insert, so it is never left half-changed.
     pub(crate) fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Entry>> {
         self.table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn entry(&self, file_uuid: &str) -> Option<Entry> {
+        self.lock().get(file_uuid).cloned()
     }
 
     pub(crate) fn get(&self, file_uuid: &str) -> Option<StoredObject> {

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Extension, Router};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -19,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::answer::{ApiError, RequestId};
-use crate::api::post_files;
+use crate::api;
 use crate::connection::ConnectionHandle;
 use crate::state::Shared;
 use crate::stats::bump;
@@ -28,7 +29,18 @@ use crate::store;
 /// The routes, the request id and the injected latency.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/v2/files", post(post_files))
+        .route("/v2/files", post(api::post_files).get(api::list_files))
+        .route(
+            "/v2/files/-/uploads",
+            // The upload streams its part with its own limits.
+            post(api::upload_file).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/v2/files/{file_uuid}",
+            get(api::get_file).delete(api::delete_file),
+        )
+        .route("/v2/files/{file_uuid}/status", get(api::get_status))
+        .route("/v2/files/{file_uuid}/frames", get(api::get_frames))
         .fallback(store_or_not_found)
         .layer(middleware::from_fn_with_state(
             shared.clone(),

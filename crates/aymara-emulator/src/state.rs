@@ -8,6 +8,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::Faults;
 use crate::faults::Dice;
+use crate::files::Files;
 use crate::objects::Objects;
 use crate::signing::Signer;
 use crate::stats::Counters;
@@ -23,6 +24,8 @@ pub(crate) struct Shared {
     pub(crate) store_prefix: String,
     /// Every file of this emulator belongs to this organization.
     pub(crate) org_uuid: String,
+    /// Every file of this emulator was uploaded by this user.
+    pub(crate) user_uuid: String,
     /// Where PUT bodies are written before they are complete; inside `data_dir` so the final
     /// rename stays on one filesystem and is atomic.
     pub(crate) parts_dir: PathBuf,
@@ -40,4 +43,7 @@ pub(crate) struct Shared {
     pub(crate) dice: Dice,
     pub(crate) counters: Counters,
     pub(crate) objects: Objects,
+    pub(crate) files: Files,
+    /// How long a video is `processing` once its bytes arrived.
+    pub(crate) video_processing: Duration,
 }

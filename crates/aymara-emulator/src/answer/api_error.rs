@@ -23,6 +23,8 @@ pub(crate) enum ApiError {
     InvalidRequest(Invalid),
     /// 404 `resource.not_found`.
     NotFound { message: String },
+    /// 409 `resource.conflict`: not possible in the resource's current state.
+    Conflict { message: String, details: Value },
     /// 429 `quota.limit_exceeded`, with `Retry-After` in whole seconds.
     RateLimited { retry_after_secs: u64 },
     /// 503 `server.internal_error`: the injected outage.
@@ -63,6 +65,15 @@ impl From<Invalid> for ApiError {
 }
 
 impl ApiError {
+    /// 404 `resource.not_found` for a file uuid that names no live file.
+    pub(crate) fn no_file(file_uuid: &str) -> Self {
+        // Echo at most a uuid's worth of what the client sent.
+        let shown: String = file_uuid.chars().take(36).collect();
+        ApiError::NotFound {
+            message: format!("no file with uuid {shown:?}"),
+        }
+    }
+
     /// A 422 `validation.invalid_format` naming `field`.
     pub(crate) fn format(field: &str, message: impl Into<String>) -> Self {
         ApiError::InvalidFormat {
@@ -114,6 +125,9 @@ impl ApiError {
                 message,
                 json!({}),
             ),
+            ApiError::Conflict { message, details } => {
+                (StatusCode::CONFLICT, "resource.conflict", message, details)
+            }
             ApiError::RateLimited { retry_after_secs } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "quota.limit_exceeded",

@@ -11,6 +11,8 @@
 mod get;
 mod put;
 
+pub(crate) use put::MAX_OBJECT_BYTES;
+
 use std::sync::Arc;
 
 use axum::Extension;

@@ -5,14 +5,10 @@
 //! request on that connection, as any HTTP/1.1 server would. The handler still refuses more
 //! bytes than declared, should another transport deliver them.
 
-use std::path::PathBuf;
-
 use axum::Extension;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
 
 use super::{DEFAULT_CONTENT_TYPE, verify};
 use crate::answer::StoreError;
@@ -20,13 +16,13 @@ use crate::body::{BodyError, IdleBody};
 use crate::connection::ConnectionHandle;
 use crate::faults::PutFault;
 use crate::keys::Key;
-use crate::objects::StoredObject;
+use crate::part::{ObjectMeta, Part, commit};
 use crate::signing::StoreMethod;
 use crate::state::Shared;
 use crate::stats::bump;
 
 /// S3's limit for one PUT; anything larger is refused before a byte is read.
-const MAX_OBJECT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+pub(crate) const MAX_OBJECT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 
 /// Order: the key (it becomes a path on disk, whatever the signature says), the cap on
 /// PUTs in flight, framing, the signature, then the body.
@@ -76,6 +72,10 @@ pub(super) async fn put(
     };
 
     verify(shared, StoreMethod::Put, &key, uri, headers)?;
+    // A deleted file's URL no longer stores anything.
+    if shared.files.is_deleted(&file_uuid) {
+        return Err(StoreError::NoSuchKey);
+    }
 
     let content_type = match headers.get(header::CONTENT_TYPE).map(HeaderValue::to_str) {
         Some(Ok(v)) => v.to_owned(),
@@ -107,8 +107,7 @@ fn internal(what: &str, e: std::io::Error) -> StoreError {
     StoreError::Internal
 }
 
-/// Streams the body to a temporary file, hashing as it goes, then applies the fault or
-/// renames the file into place.
+/// Streams the body to a part, then applies the fault or commits the part as the object.
 async fn put_checked(
     shared: &Shared,
     connection: Option<Extension<ConnectionHandle>>,
@@ -116,20 +115,10 @@ async fn put_checked(
     fault: PutFault,
     body: Body,
 ) -> Result<Response, StoreError> {
-    // Dropping `temp` (on any early return, or when the connection task drops this future
-    // after a reset) deletes the partial file. With `discard_bodies` there is no file.
-    let mut part = if shared.discard_bodies {
-        None
-    } else {
-        let temp = tempfile::Builder::new()
-            .prefix("put-")
-            .suffix(".part")
-            .tempfile_in(&shared.parts_dir)
-            .map_err(|e| internal("cannot create a temporary file", e))?;
-        let (file, temp) = temp.into_parts();
-        Some((tokio::fs::File::from_std(file), temp))
-    };
-
+    // Dropping the part (on any early return, or when the connection task drops this
+    // future after a reset) deletes its file.
+    let mut part = Part::new(&shared.parts_dir, shared.discard_bodies)
+        .map_err(|e| internal("cannot create a temporary file", e))?;
     let reset_at = match fault {
         PutFault::Reset => Some(upload.content_length / 2),
         _ => None,
@@ -138,11 +127,9 @@ async fn put_checked(
         received,
         expected: upload.content_length,
     };
-    let mut hasher = Sha256::new();
-    let mut received: u64 = 0;
     let mut body = IdleBody::new(body, shared.body_idle_timeout);
     loop {
-        if reset_at.is_some_and(|at| received >= at) {
+        if reset_at.is_some_and(|at| part.size() >= at) {
             bump(&shared.counters.put_reset);
             drop(part);
             return Ok(reset(connection).await);
@@ -155,88 +142,48 @@ async fn put_checked(
                 bump(&shared.counters.body_timeouts);
                 StoreError::RequestTimeout
             }
-            BodyError::Read | BodyError::TooLarge => incomplete(received),
+            BodyError::Read | BodyError::TooLarge => incomplete(part.size()),
         })?;
-        received += chunk.len() as u64;
-        if received > upload.content_length {
-            return Err(incomplete(received));
+        if part.size() + chunk.len() as u64 > upload.content_length {
+            return Err(incomplete(part.size() + chunk.len() as u64));
         }
-        hasher.update(&chunk);
-        if let Some((file, _)) = part.as_mut() {
-            file.write_all(&chunk)
-                .await
-                .map_err(|e| internal("cannot write the temporary file", e))?;
-        }
+        part.write(&chunk)
+            .await
+            .map_err(|e| internal("cannot write the temporary file", e))?;
     }
-    if received != upload.content_length {
-        return Err(incomplete(received));
+    if part.size() != upload.content_length {
+        return Err(incomplete(part.size()));
     }
-    let temp = match part {
-        Some((mut file, temp)) => {
-            file.flush()
-                .await
-                .map_err(|e| internal("cannot flush the temporary file", e))?;
-            drop(file);
-            Some(temp)
-        }
-        None => None,
-    };
+    let received = part
+        .finish()
+        .await
+        .map_err(|e| internal("cannot flush the temporary file", e))?;
 
     if fault == PutFault::InternalError {
         bump(&shared.counters.put_500);
         return Err(StoreError::Internal);
     }
 
-    let sha256 = hex::encode(hasher.finalize());
-    let path = match &temp {
-        Some(_) => {
-            let path = shared.objects_dir.join(&upload.key);
-            if let Some(dir) = path.parent() {
-                tokio::fs::create_dir_all(dir)
-                    .await
-                    .map_err(|e| internal("cannot create the object directory", e))?;
-            }
-            path
-        }
-        None => PathBuf::new(),
-    };
-    {
-        // Rename and record under one lock, so the table always describes the file on disk
-        // even when two PUTs to one URL race.
-        let mut objects = shared.objects.lock();
-        if let Some(temp) = temp {
-            temp.persist(&path)
-                .map_err(|e| internal("cannot move the object into place", e.error))?;
-        }
-        let puts = objects.get(&upload.file_uuid).map_or(0, |o| o.object.puts);
-        objects.insert(
-            upload.file_uuid.clone(),
-            crate::objects::Entry {
-                object: StoredObject {
-                    remote_file_path: upload.key,
-                    file_uuid: upload.file_uuid,
-                    name: upload.name,
-                    size: received,
-                    sha256: sha256.clone(),
-                    content_type: upload.content_type,
-                    puts: puts.saturating_add(1),
-                    path,
-                },
-            },
-        );
-    }
+    let object = commit(
+        shared,
+        received,
+        ObjectMeta {
+            key: upload.key,
+            file_uuid: upload.file_uuid,
+            name: upload.name,
+            content_type: upload.content_type,
+            by_put: true,
+        },
+    )
+    .await
+    .map_err(|e| internal("cannot move the object into place", e))?;
     bump(&shared.counters.objects_stored);
 
     let mut response = StatusCode::OK.into_response();
-    if let Ok(value) = HeaderValue::from_str(&etag(&sha256)) {
+    if let Ok(value) = HeaderValue::from_str(&object.etag()) {
         response.headers_mut().insert(header::ETAG, value);
     }
     Ok(response)
-}
-
-/// The first 32 hex digits of the SHA-256, quoted: opaque, as S3's are to clients.
-pub(super) fn etag(sha256: &str) -> String {
-    format!("\"{}\"", &sha256[..32.min(sha256.len())])
 }
 
 /// Asks the connection task to reset the connection, then waits to be dropped with it, so

@@ -1,4 +1,5 @@
-//! `POST /v2/files`: key check, validation, faults, presigned URLs.
+//! `POST /v2/files`: key check, validation, faults, then one file record and presigned
+//! PUT per requested file.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -10,9 +11,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::views::FileUpload;
+use super::{authorize, remote};
 use crate::answer::{ApiError, Invalid};
 use crate::body::{BodyError, read_limited};
 use crate::faults::PresignFault;
+use crate::files::{FileRecord, ProcessingStatus, Status, infer_content_type};
 use crate::keys::object_key;
 use crate::names::object_name;
 use crate::signing::StoreMethod;
@@ -28,16 +32,7 @@ pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
 struct UploadResponse {
     /// Echoed as given: `null` stays `null` (the default workspace), nothing is invented.
     workspace_uuid: Option<String>,
-    files: Vec<UploadResponseItem>,
-}
-
-/// One answer per requested file, as the spec's `FileUploadResponseItem`.
-#[derive(Serialize)]
-struct UploadResponseItem {
-    local_file_path: String,
-    file_uuid: String,
-    file_url: String,
-    remote_file_path: String,
+    files: Vec<FileUpload>,
 }
 
 /// A request that passed validation.
@@ -47,8 +42,9 @@ struct UploadRequest {
 }
 
 struct RequestedFile {
-    local_file_path: String,
+    local_file_path: Option<String>,
     content_type: Option<String>,
+    remote_uri: Option<String>,
 }
 
 /// The handler. Order: key, body, validation, fault dice, then presigning, so a fault
@@ -59,9 +55,7 @@ pub(crate) async fn post_files(
     body: Body,
 ) -> Result<Response, ApiError> {
     bump(&shared.counters.presign_requests);
-    if !key_accepted(&shared, &headers) {
-        return Err(ApiError::InvalidKey);
-    }
+    authorize(&shared, &headers)?;
 
     if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
         let is_json = content_type
@@ -115,29 +109,27 @@ pub(crate) async fn post_files(
         }
     }
 
-    let files = request
-        .files
-        .iter()
-        .map(|file| presign(&shared, file))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|message| ApiError::Internal { message })?;
+    let mut files = Vec::with_capacity(request.files.len());
+    for file in &request.files {
+        let (record, file_url) = presign(&shared, request.workspace_uuid.as_ref(), file)
+            .map_err(|message| ApiError::Internal { message })?;
+        shared.files.insert(record.clone());
+        if record.remote_uri.is_some() {
+            remote::resolve(&shared, &record).await;
+        }
+        // Pending at first, as the service answers: the bytes have not arrived yet.
+        let pending = Status {
+            processing: ProcessingStatus::Pending,
+            updated_at: record.created_at,
+        };
+        files.push(FileUpload::new(&record, Some(file_url), &pending));
+    }
     shared.counters.record_presigned(files.len());
     let response = UploadResponse {
         workspace_uuid: request.workspace_uuid,
         files,
     };
     Ok((StatusCode::OK, axum::Json(response)).into_response())
-}
-
-/// An empty key is never accepted; an empty allow-list accepts any other.
-fn key_accepted(shared: &Shared, headers: &HeaderMap) -> bool {
-    let Some(key) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    if key.trim().is_empty() {
-        return false;
-    }
-    shared.api_keys.is_empty() || shared.api_keys.iter().any(|k| k == key)
 }
 
 /// `Retry-After` in whole seconds, rounded up so a client never retries early.
@@ -199,15 +191,36 @@ fn validate(value: &Value, max_files: usize) -> Result<UploadRequest, ApiError> 
         };
         let field = format!("files[{i}].local_file_path");
         let local_file_path = match item.get("local_file_path") {
-            None | Some(Value::Null) => {
-                return Err(invalid(&field, "local_file_path is required"));
-            }
+            None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => {
                 return Err(invalid(&field, "local_file_path must not be empty"));
             }
-            Some(Value::String(s)) => s.clone(),
+            Some(Value::String(s)) => Some(s.clone()),
             Some(_) => return Err(invalid(&field, "local_file_path must be a string")),
         };
+        let remote_field = format!("files[{i}].remote_uri");
+        let remote_uri = match item.get("remote_uri") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if is_remote_uri(s) => Some(s.clone()),
+            Some(Value::String(_)) => {
+                return Err(invalid(
+                    &remote_field,
+                    "remote_uri must be an absolute http or https URL",
+                ));
+            }
+            Some(_) => {
+                return Err(invalid(
+                    &remote_field,
+                    "remote_uri must be a string or null",
+                ));
+            }
+        };
+        if local_file_path.is_none() && remote_uri.is_none() {
+            return Err(invalid(
+                &field,
+                "local_file_path is required unless remote_uri is given",
+            ));
+        }
         let field = format!("files[{i}].content_type");
         let content_type = match item.get("content_type") {
             None | Some(Value::Null) => None,
@@ -223,6 +236,7 @@ fn validate(value: &Value, max_files: usize) -> Result<UploadRequest, ApiError> 
         files.push(RequestedFile {
             local_file_path,
             content_type,
+            remote_uri,
         });
     }
     Ok(UploadRequest {
@@ -233,7 +247,7 @@ fn validate(value: &Value, max_files: usize) -> Result<UploadRequest, ApiError> 
 
 /// `type/subtype` with optional parameters, in visible ASCII: it must be usable verbatim as
 /// a header value, since the PUT has to send it back.
-fn is_mime_type(s: &str) -> bool {
+pub(super) fn is_mime_type(s: &str) -> bool {
     let essence = s.split(';').next().unwrap_or("").trim();
     let mut parts = essence.split('/');
     let ok_token = |t: Option<&str>| t.is_some_and(|t| !t.is_empty() && !t.contains(' '));
@@ -243,14 +257,28 @@ fn is_mime_type(s: &str) -> bool {
         && s.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
 }
 
-/// One file's uuid, names and presigned URL.
-fn presign(shared: &Shared, file: &RequestedFile) -> Result<UploadResponseItem, String> {
+/// An absolute http(s) URL with a host, at most 8 KiB.
+fn is_remote_uri(s: &str) -> bool {
+    s.len() <= 8 * 1024
+        && url::Url::parse(s)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
+/// One file's record and presigned PUT. The name comes from `local_file_path`, else from
+/// the last segment of `remote_uri`; the content type is the one given, else inferred
+/// from that name. The PUT binds the content type only when one was given.
+fn presign(
+    shared: &Shared,
+    workspace_uuid: Option<&String>,
+    file: &RequestedFile,
+) -> Result<(FileRecord, String), String> {
     let file_uuid = uuid::Uuid::new_v4().hyphenated().to_string();
-    let key = object_key(
-        &shared.org_uuid,
-        &file_uuid,
-        &object_name(&file.local_file_path),
-    );
+    let name = match (&file.local_file_path, &file.remote_uri) {
+        (Some(path), _) => object_name(path),
+        (None, Some(uri)) => object_name(&remote::last_segment(uri)),
+        (None, None) => object_name(""),
+    };
+    let key = object_key(&shared.org_uuid, &file_uuid, &name);
     let file_url = shared.signer.presign(
         StoreMethod::Put,
         &key,
@@ -258,12 +286,22 @@ fn presign(shared: &Shared, file: &RequestedFile) -> Result<UploadResponseItem, 
         shared.url_ttl,
         SystemTime::now(),
     )?;
-    Ok(UploadResponseItem {
-        local_file_path: file.local_file_path.clone(),
-        remote_file_path: key,
+    let record = FileRecord {
         file_uuid,
-        file_url,
-    })
+        workspace_uuid: workspace_uuid.cloned(),
+        local_file_path: file.local_file_path.clone(),
+        content_type: file
+            .content_type
+            .clone()
+            .unwrap_or_else(|| infer_content_type(&name)),
+        key,
+        remote_uri: file.remote_uri.clone(),
+        created_at: SystemTime::now(),
+        arrival: None,
+        failure: None,
+        deleted: false,
+    };
+    Ok((record, file_url))
 }
 
 #[cfg(test)]
