@@ -144,6 +144,12 @@ pub struct ServeArgs {
     /// How long a video stays `processing` once its bytes arrived, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     pub video_processing_ms: u64,
+    /// Front this S3-compatible store instead of the emulator's own: presigned URLs point
+    /// to it (path style, `--bucket`, which must exist), signed with the credentials in
+    /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, region AWS_REGION or
+    /// AWS_DEFAULT_REGION (default us-east-1).
+    #[arg(long, value_name = "URL")]
+    pub s3_endpoint: Option<String>,
     /// The bucket in presigned URLs (an S3 bucket name).
     #[arg(long, value_name = "NAME", default_value = aymara_emulator::DEFAULT_BUCKET)]
     pub bucket: String,

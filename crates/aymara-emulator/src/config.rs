@@ -34,6 +34,10 @@ pub struct EmulatorConfig {
     /// `completed` (or `failed`). Measured on tokio's clock, so a paused test clock drives
     /// it.
     pub video_processing: Duration,
+    /// An S3-compatible store to presign for instead of the emulator's own: the API then
+    /// hands out URLs to that store and learns that bytes arrived with a signed `HEAD`.
+    /// `None` (the default) uses the emulator's own store.
+    pub external_store: Option<ExternalStore>,
     /// Seeded fault injection; all off by default.
     pub faults: Faults,
     /// The most files one `POST /v2/files` may name; more is a 422 naming `files`.
@@ -66,6 +70,7 @@ impl Default for EmulatorConfig {
             bucket: DEFAULT_BUCKET.to_owned(),
             url_ttl: Duration::from_secs(15 * 60),
             video_processing: Duration::from_secs(2),
+            external_store: None,
             faults: Faults::default(),
             max_files_per_request: 100,
             discard_bodies: false,
@@ -90,6 +95,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("bucket", &self.bucket)
             .field("url_ttl", &self.url_ttl)
             .field("video_processing", &self.video_processing)
+            .field("external_store", &self.external_store)
             .field("faults", &self.faults)
             .field("max_files_per_request", &self.max_files_per_request)
             .field("discard_bodies", &self.discard_bodies)
@@ -97,6 +103,81 @@ impl fmt::Debug for EmulatorConfig {
             .field("body_idle_timeout", &self.body_idle_timeout)
             .field("max_puts_in_flight", &self.max_puts_in_flight)
             .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+/// An S3-compatible store the emulator fronts: path-style URLs
+/// `<endpoint>/<bucket>/<key>`, signed with these credentials.
+#[derive(Clone)]
+pub struct ExternalStore {
+    /// The store's base URL, say `http://127.0.0.1:5000` or `https://s3.us-east-1.amazonaws.com`.
+    pub endpoint: String,
+    /// The bucket objects go to; it must exist.
+    pub bucket: String,
+    /// The region signatures are scoped to.
+    pub region: String,
+    /// `AWS_ACCESS_KEY_ID`.
+    pub access_key_id: String,
+    /// `AWS_SECRET_ACCESS_KEY`; never shown by `Debug`.
+    pub secret_access_key: String,
+    /// `AWS_SESSION_TOKEN`, for temporary credentials; never shown by `Debug`.
+    pub session_token: Option<String>,
+}
+
+impl ExternalStore {
+    /// Credentials from the usual AWS environment variables: `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, optional `AWS_SESSION_TOKEN`, and the region from
+    /// `AWS_REGION`, else `AWS_DEFAULT_REGION`, else `us-east-1`.
+    ///
+    /// # Errors
+    /// A one-line message naming the variable that is missing or empty.
+    pub fn from_env(endpoint: &str, bucket: &str) -> Result<ExternalStore, String> {
+        Self::from_lookup(endpoint, bucket, |name| std::env::var(name).ok())
+    }
+
+    /// [`ExternalStore::from_env`] over any lookup, so it can be tested without touching
+    /// the process environment.
+    ///
+    /// # Errors
+    /// A one-line message naming the variable that is missing or empty.
+    pub fn from_lookup(
+        endpoint: &str,
+        bucket: &str,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<ExternalStore, String> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let required = |name: &str| {
+            get(name).ok_or_else(|| {
+                format!("{name} is not set: fronting an S3 store needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+            })
+        };
+        Ok(ExternalStore {
+            endpoint: endpoint.to_owned(),
+            bucket: bucket.to_owned(),
+            region: get("AWS_REGION")
+                .or_else(|| get("AWS_DEFAULT_REGION"))
+                .unwrap_or_else(|| "us-east-1".to_owned()),
+            access_key_id: required("AWS_ACCESS_KEY_ID")?,
+            secret_access_key: required("AWS_SECRET_ACCESS_KEY")?,
+            session_token: get("AWS_SESSION_TOKEN"),
+        })
+    }
+}
+
+/// Hand-written so that secrets never reach logs or test output.
+impl fmt::Debug for ExternalStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExternalStore")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }

@@ -129,6 +129,8 @@ pub(crate) struct FileRecord {
     /// that was decided.
     pub(crate) failure: Option<(String, SystemTime)>,
     pub(crate) deleted: bool,
+    /// Whether a fronted store holds this video's frames yet.
+    pub(crate) frames_stored: bool,
 }
 
 /// Where a file is in its life.
@@ -298,6 +300,7 @@ mod tests {
             arrival: size.map(Arrival::now),
             failure: None,
             deleted: false,
+            frames_stored: false,
         }
     }
 

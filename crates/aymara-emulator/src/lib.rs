@@ -69,6 +69,17 @@
 //! presigned URLs, checked the same way. Errors are S3's XML document with
 //! `Connection: close`.
 //!
+//! # Fronting a real store
+//!
+//! With [`EmulatorConfig::external_store`] ([`ExternalStore`], say from
+//! [`ExternalStore::from_env`]) the API presigns PUT and GET URLs for that S3-compatible
+//! store instead of its own (path style, `<endpoint>/<bucket>/<key>`), and learns that a
+//! file's bytes arrived, and their size, with a signed `HEAD` when the file is read (get,
+//! list, status, frames). Direct uploads are received, then put there with a signed PUT;
+//! a processed video's placeholder frames are put there on the first frames call.
+//! `remote_uri` files always end `failed`. [`Emulator::objects`] stays empty: the bytes
+//! are in the other store.
+//!
 //! # Robustness
 //!
 //! Headers must arrive within [`EmulatorConfig::header_read_timeout`], a body may not stall
@@ -102,6 +113,7 @@ mod body;
 mod clock;
 mod config;
 mod connection;
+mod external;
 mod faults;
 mod files;
 mod keys;
@@ -127,7 +139,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub use config::{DEFAULT_BUCKET, EmulatorConfig, Faults};
+pub use config::{DEFAULT_BUCKET, EmulatorConfig, ExternalStore, Faults};
 pub use objects::StoredObject;
 pub use stats::{FaultStats, Stats};
 
@@ -195,7 +207,13 @@ impl Emulator {
 
         let objects_dir = data_dir.join(&config.bucket);
         let base_url = format!("http://{}", reachable(local_addr));
-        let signer = Signer::random(&config.bucket, &base_url).map_err(std::io::Error::other)?;
+        let (signer, external) = match &config.external_store {
+            None => (
+                Signer::random(&config.bucket, &base_url).map_err(std::io::Error::other)?,
+                None,
+            ),
+            Some(store) => (external_signer(store)?, Some(external::External::new()?)),
+        };
         let shared = Arc::new(Shared {
             store_prefix: format!("/{}/", config.bucket),
             base_url,
@@ -217,6 +235,7 @@ impl Emulator {
             discard_bodies: config.discard_bodies,
             body_idle_timeout: config.body_idle_timeout,
             signer,
+            external,
             counters: stats::Counters::default(),
             objects: objects::Objects::default(),
         });
@@ -328,6 +347,27 @@ impl Drop for Emulator {
         self.stop.graceful.cancel();
         self.stop.hard.cancel();
     }
+}
+
+/// The signer for a fronted store, after checking its bucket and endpoint.
+fn external_signer(store: &ExternalStore) -> std::io::Result<Signer> {
+    let invalid = |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
+    if !config::valid_bucket(&store.bucket) {
+        return Err(invalid(format!(
+            "bucket {:?} is not a valid S3 bucket name",
+            store.bucket
+        )));
+    }
+    let credentials = match &store.session_token {
+        Some(token) => rusty_s3::Credentials::new_with_token(
+            &store.access_key_id,
+            &store.secret_access_key,
+            token,
+        ),
+        None => rusty_s3::Credentials::new(&store.access_key_id, &store.secret_access_key),
+    };
+    Signer::new(credentials, &store.region, &store.bucket, &store.endpoint)
+        .map_err(|e| invalid(format!("S3 endpoint {e}")))
 }
 
 /// Empties (or creates) the directory of bodies being received. Whatever is there was left

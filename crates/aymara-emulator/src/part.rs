@@ -27,6 +27,13 @@ pub(crate) struct Received {
     pub(crate) size: u64,
 }
 
+impl Received {
+    /// Where the bytes are, unless they were discarded.
+    pub(crate) fn path(&self) -> Option<&Path> {
+        self.temp.as_deref()
+    }
+}
+
 impl Part {
     /// A new part in `parts_dir`; `discard` keeps no bytes, only the count and hash.
     pub(crate) fn new(parts_dir: &Path, discard: bool) -> std::io::Result<Part> {

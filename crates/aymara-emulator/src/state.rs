@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use crate::config::Faults;
+use crate::external::External;
 use crate::faults::Dice;
 use crate::files::Files;
 use crate::objects::Objects;
@@ -37,7 +38,10 @@ pub(crate) struct Shared {
     pub(crate) discard_bodies: bool,
     /// See [`crate::EmulatorConfig::body_idle_timeout`].
     pub(crate) body_idle_timeout: Duration,
+    /// Signs for the emulator's own store, or for the external one it fronts.
     pub(crate) signer: Signer,
+    /// Set when fronting an external store.
+    pub(crate) external: Option<External>,
     /// Free slots for PUTs in flight; `None` is no limit.
     pub(crate) put_slots: Option<Arc<Semaphore>>,
     pub(crate) dice: Dice,

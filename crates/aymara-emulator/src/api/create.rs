@@ -300,6 +300,7 @@ fn presign(
         arrival: None,
         failure: None,
         deleted: false,
+        frames_stored: false,
     };
     Ok((record, file_url))
 }

@@ -13,9 +13,11 @@ use serde_json::json;
 use super::authorize;
 use super::views::{FileDetail, FileFrames, FileStatus};
 use crate::answer::{ApiError, Invalid};
-use crate::files::{FileRecord, FileType, ProcessingStatus, Status};
+use crate::files::{Arrival, FileRecord, FileType, ProcessingStatus, Status};
+use crate::keys::frame_key;
 use crate::state::Shared;
 use crate::stats::bump;
+use crate::store::FRAME_PNG;
 
 /// `limit` when none is given, and the most allowed.
 const DEFAULT_LIMIT: usize = 50;
@@ -200,6 +202,7 @@ pub(crate) async fn get_frames(
             });
         }
     }
+    store_frames(&shared, &record).await?;
     let frames =
         FileFrames::new(&shared, &record).map_err(|message| ApiError::Internal { message })?;
     Ok(Json(frames).into_response())
@@ -239,8 +242,58 @@ async fn lookup(
     Ok(current(shared, record).await)
 }
 
-/// The record as it stands now, with its status.
-async fn current(shared: &Shared, record: FileRecord) -> (FileRecord, Status) {
+/// The record as it stands now, with its status. When fronting a store, a file still
+/// waiting for its bytes asks the store with a signed `HEAD` whether they arrived; a store
+/// that cannot answer leaves it pending (and is logged).
+async fn current(shared: &Shared, mut record: FileRecord) -> (FileRecord, Status) {
+    if let Some(external) = &shared.external
+        && record.arrival.is_none()
+        && record.failure.is_none()
+    {
+        match external.head(&shared.signer, &record.key).await {
+            Ok(Some(size)) => {
+                let arrival = Arrival::now(size);
+                shared.files.arrived(&record.file_uuid, arrival);
+                record.arrival = Some(arrival);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "api: cannot ask the fronted store"),
+        }
+    }
     let status = record.status(tokio::time::Instant::now(), shared.video_processing);
     (record, status)
+}
+
+/// When fronting a store, puts a completed video's frames there once, so the frame URLs
+/// the store is presigned for serve something.
+async fn store_frames(shared: &Shared, record: &FileRecord) -> Result<(), ApiError> {
+    let Some(external) = &shared.external else {
+        return Ok(());
+    };
+    if record.frames_stored {
+        return Ok(());
+    }
+    for index in 1..=record.frame_count() {
+        let key = frame_key(&shared.org_uuid, &record.file_uuid, index);
+        let png = reqwest::Body::from(FRAME_PNG);
+        external
+            .put(
+                &shared.signer,
+                &key,
+                "image/png",
+                png,
+                FRAME_PNG.len() as u64,
+            )
+            .await
+            .map_err(|message| {
+                tracing::warn!(error = %message, "api: cannot store frames in the fronted store");
+                ApiError::Internal {
+                    message: "the frames could not be stored in the S3 store".to_owned(),
+                }
+            })?;
+    }
+    if let Some(live) = shared.files.lock().live_mut(&record.file_uuid) {
+        live.frames_stored = true;
+    }
+    Ok(())
 }

@@ -16,7 +16,7 @@ use super::authorize;
 use super::create::is_mime_type;
 use super::views::FileUpload;
 use crate::answer::{ApiError, Invalid};
-use crate::files::{FileRecord, infer_content_type};
+use crate::files::{Arrival, FileRecord, infer_content_type};
 use crate::keys::object_key;
 use crate::names::object_name;
 use crate::part::{ObjectMeta, Part, commit};
@@ -98,7 +98,9 @@ async fn store(
             message: "the upload could not be stored".to_owned(),
         }
     };
-    let mut part = Part::new(&shared.parts_dir, shared.discard_bodies).map_err(internal)?;
+    // A fronted store gets the bytes from the part's file, so keep them then.
+    let discard = shared.discard_bodies && shared.external.is_none();
+    let mut part = Part::new(&shared.parts_dir, discard).map_err(internal)?;
     loop {
         let chunk = tokio::time::timeout(shared.body_idle_timeout, field.chunk())
             .await
@@ -129,21 +131,46 @@ async fn store(
         arrival: None,
         failure: None,
         deleted: false,
+        frames_stored: false,
     };
     shared.files.insert(record);
-    commit(
-        shared,
-        received,
-        ObjectMeta {
-            key,
-            file_uuid: file_uuid.clone(),
-            name,
-            content_type,
-            by_put: false,
-        },
-    )
-    .await
-    .map_err(internal)?;
+    match &shared.external {
+        None => {
+            commit(
+                shared,
+                received,
+                ObjectMeta {
+                    key,
+                    file_uuid: file_uuid.clone(),
+                    name,
+                    content_type,
+                    by_put: false,
+                },
+            )
+            .await
+            .map_err(internal)?;
+        }
+        Some(external) => {
+            // The part file is removed when `received` drops, after the PUT.
+            let path = received.path().ok_or_else(|| ApiError::Internal {
+                message: "the upload could not be stored".to_owned(),
+            })?;
+            let file = tokio::fs::File::open(path).await.map_err(internal)?;
+            let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
+            external
+                .put(&shared.signer, &key, &content_type, body, received.size)
+                .await
+                .map_err(|message| {
+                    tracing::warn!(error = %message, "api: cannot store a direct upload in the fronted store");
+                    ApiError::Internal {
+                        message: "the upload could not be stored in the S3 store".to_owned(),
+                    }
+                })?;
+            shared
+                .files
+                .arrived(&file_uuid, Arrival::now(received.size));
+        }
+    }
     let record = shared
         .files
         .get(&file_uuid)

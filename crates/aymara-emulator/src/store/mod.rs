@@ -11,6 +11,7 @@
 mod get;
 mod put;
 
+pub(crate) use get::FRAME_PNG;
 pub(crate) use put::MAX_OBJECT_BYTES;
 
 use std::sync::Arc;

@@ -1,6 +1,8 @@
 //! Helpers shared by the emulator's integration tests.
 #![allow(dead_code)]
 
+pub mod moto;
+
 use aymara_emulator::{Emulator, EmulatorConfig};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -168,4 +170,29 @@ pub fn tempfile_dir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("aymara-emulator-test-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// One part of a form: name, filename, content type, bytes.
+pub type FormPart<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [u8]);
+
+/// A `multipart/form-data` body with the given parts, and its content type.
+pub fn multipart(parts: &[FormPart<'_>]) -> (String, Vec<u8>) {
+    let boundary = "emulator-test-boundary";
+    let mut body = Vec::new();
+    for (name, filename, content_type, bytes) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let mut disposition = format!("Content-Disposition: form-data; name=\"{name}\"");
+        if let Some(filename) = filename {
+            disposition.push_str(&format!("; filename=\"{filename}\""));
+        }
+        body.extend_from_slice(format!("{disposition}\r\n").as_bytes());
+        if let Some(ct) = content_type {
+            body.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
