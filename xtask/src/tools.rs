@@ -1,6 +1,7 @@
 //! `cargo xtask tools`: installs the test tools that are not Rust crates into `tools/`:
-//! Prism (npm, for contract tests) and the official Python SDK (PyPI, for compatibility
-//! tests and the bench). Pinned by `tools/package-lock.json` and `tools/requirements.txt`;
+//! Prism (npm, for contract tests), the official Python SDK (PyPI, for compatibility
+//! tests and the bench) and moto's S3 server (PyPI, a real S3-compatible store for the
+//! emulator's fronting tests). Pinned by `tools/package-lock.json` and `tools/requirements.txt`;
 //! a stamp with the pin file's hash makes a second run a no-op.
 
 use std::fs;
@@ -18,6 +19,8 @@ pub struct Tools {
     pub prism: PathBuf,
     /// The virtualenv's `python`, with `aymara-ai-sdk` installed.
     pub python: PathBuf,
+    /// The virtualenv's `moto_server` (moto in server mode).
+    pub moto_server: PathBuf,
 }
 
 impl Tools {
@@ -27,6 +30,7 @@ impl Tools {
         Self {
             prism: dir.join("node_modules/.bin/prism"),
             python: dir.join("venv/bin/python"),
+            moto_server: dir.join("venv/bin/moto_server"),
         }
     }
 }
@@ -76,7 +80,7 @@ pub fn ensure() -> Result<Tools> {
         &dir.join("requirements.txt"),
         &dir.join("venv/.installed"),
         || {
-            eprintln!("==> installing the official Python SDK into tools/venv");
+            eprintln!("==> installing the official Python SDK and moto into tools/venv");
             run(Command::new("python3")
                 .args(["-m", "venv"])
                 .arg(dir.join("venv")))?;

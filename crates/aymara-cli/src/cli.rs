@@ -135,9 +135,31 @@ pub struct ServeArgs {
     /// Share of PUTs whose connection is reset mid-body (0 to 1).
     #[arg(long, value_name = "RATE", default_value_t = 0.0)]
     pub put_reset_rate: f64,
-    /// Delay added to every answer, in milliseconds.
+    /// Delay added to every answer, of the API and the store, in milliseconds (the two
+    /// flags below override it for one side).
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub latency_ms: u64,
+    /// Delay added to every API answer, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub api_latency_ms: Option<u64>,
+    /// Delay added to every store answer, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub store_latency_ms: Option<u64>,
+    /// PUTs the store receives at once; one more is answered 503 SlowDown.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_puts_in_flight: Option<u64>,
+    /// How long a video stays `processing` once its bytes arrived, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub video_processing_ms: u64,
+    /// Front this S3-compatible store instead of the emulator's own: presigned URLs point
+    /// to it (path style, `--bucket`, which must exist), signed with the credentials in
+    /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, region AWS_REGION or
+    /// AWS_DEFAULT_REGION (default us-east-1).
+    #[arg(long, value_name = "URL")]
+    pub s3_endpoint: Option<String>,
+    /// The bucket in presigned URLs (an S3 bucket name).
+    #[arg(long, value_name = "NAME", default_value = aymara_emulator::DEFAULT_BUCKET)]
+    pub bucket: String,
     /// Retry-After sent with injected 429s, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 1)]
     pub retry_after_secs: u64,

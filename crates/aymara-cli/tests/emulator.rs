@@ -491,7 +491,8 @@ async fn serve_prints_its_url_serves_and_stops_cleanly_on_ctrl_c() {
     let stored = dir
         .path()
         .join("store")
-        .join(remote.trim_start_matches("files/"));
+        .join(aymara_emulator::DEFAULT_BUCKET)
+        .join(remote);
     assert_eq!(std::fs::read(stored).unwrap(), b"x,y\n");
 
     let interrupted = Command::new("kill")

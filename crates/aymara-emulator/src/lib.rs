@@ -1,26 +1,94 @@
 //! A local emulator of Aymara AI's Files API and of the object store its presigned URLs
 //! point to, so the SDK, the CLI and their tests run with no key and no network.
 //!
-//! It implements the behaviour of `POST /v2/files` from `openapi/aymara.yaml`, not just its
-//! shapes, and a store that is as strict as S3 with presigned PUTs:
+//! It implements the behaviour of the Files resource from `openapi/aymara.yaml`, not just
+//! its shapes, and a store that speaks S3's presigned-URL dialect and is as strict as S3.
 //!
-//! - `POST /v2/files`: `x-api-key` check (401 `auth.invalid_key`), validation (422
-//!   `validation.invalid_format` for a body that is not a JSON object, 422
-//!   `validation.invalid_request` with `details.field` naming the field otherwise, including
-//!   more than [`EmulatorConfig::max_files_per_request`] files), a 1 MiB body limit (422
-//!   naming `body`),
-//!   then one presigned URL per file, in request order. `workspace_uuid` is echoed as given
-//!   (`null` stays `null`). `remote_file_path` is `files/<file_uuid>/<name>`, where `name` is
-//!   the base name of `local_file_path` with anything unsafe removed.
-//! - `PUT /store/<file_uuid>/<name>?X-Amz-...`: 403 `SignatureDoesNotMatch` for a missing,
-//!   wrong or tampered signature (including a `Content-Type` other than a signed one), 403
-//!   `AccessDenied` once expired, 411 `MissingContentLength` for chunked bodies, 400
-//!   `IncompleteBody` when the body and `Content-Length` disagree, 400 `InvalidObjectName`
-//!   for names that could leave the data directory. Success is 200 with an `ETag` of the
-//!   first 32 hex digits of the body's SHA-256, quoted. Errors are S3's XML document.
+//! # The API (`/v2/files`)
 //!
-//! Every answer carries `x-request-id`; every error body repeats it (`request_id` in JSON,
-//! `<RequestId>` in XML). Faults ([`Faults`]) are seeded and so reproducible.
+//! Every call checks `x-api-key` (401 `auth.invalid_key`), carries `x-request-id`, and
+//! answers errors in the envelope `{"error": {"code", "message", "details"}, "request_id"}`.
+//! An unknown or malformed file uuid, or a deleted file, is 404 `resource.not_found`.
+//!
+//! - `POST /v2/files`: validation (422 `validation.invalid_format` for a body that is not a
+//!   JSON object, 422 `validation.invalid_request` with `details.field` naming the field
+//!   otherwise, including more than [`EmulatorConfig::max_files_per_request`] files, and a
+//!   file with neither `local_file_path` nor `remote_uri`), a 1 MiB body limit, then one
+//!   `FileUpload` per file in request order: `file_url` a presigned PUT, `remote_file_path`
+//!   the object's key `<organization_uuid>/<file_uuid>/<name>` (`name` the base name of
+//!   `local_file_path`, or of `remote_uri`'s path, with anything unsafe removed),
+//!   `content_type` as given, else inferred from the name's extension, else
+//!   `application/octet-stream`, `processing_status` `pending`, `remote_uri` echoed.
+//!   `workspace_uuid` is echoed as given (`null` stays `null`).
+//! - `GET /v2/files?workspace_uuid=&file_type=&limit=&offset=`: `{items, count}`, live files
+//!   in creation order (so offset paging is stable and files created meanwhile come last),
+//!   `count` the total matching; `limit` 1..=100 (default 50), `offset` >= 0, `file_type`
+//!   one of `image`, `video`, `text`, `document`, each otherwise a 422 naming it.
+//! - `GET /v2/files/{file_uuid}`: `FileDetail`. `file_type` follows the content type
+//!   (`image/*`, `video/*`, `text/*` and CSV/JSON/JSON Lines as text, else document);
+//!   `file_size_bytes` and `file_url` (a presigned GET, 30 minutes) once the bytes are
+//!   stored; `original_file_url` the `remote_uri`; `video_metadata` (`fps`, `duration`,
+//!   `frame_count`) once a video is processed; `uploaded_by_uuid` fixed per emulator.
+//! - `DELETE /v2/files/{file_uuid}`: 204, a soft delete: every later call for it is 404,
+//!   it leaves lists and counts, and its presigned URLs answer 404 `NoSuchKey`.
+//! - `GET /v2/files/{file_uuid}/status`: `pending` until the bytes arrive; then `completed`,
+//!   except videos: `processing` for [`EmulatorConfig::video_processing`] (on tokio's clock),
+//!   then `completed`, or `failed` with an `error_message` when fewer than 16 bytes arrived.
+//! - `GET /v2/files/{file_uuid}/frames`: for a completed video, `frame_count` presigned GETs
+//!   sorted by frame number; the count is `1 + size / 64 KiB`, at most 120 (one frame a
+//!   second, `video_metadata.fps` 1), and each frame is a 1×1 PNG. Not a video, or a failed
+//!   one: 422 `validation.invalid_request` (asking again cannot help). A video still
+//!   pending or processing: 409 `resource.conflict` (poll the status, then ask again).
+//! - `POST /v2/files/-/uploads?workspace_uuid=`: `multipart/form-data` with a part `file`
+//!   (filename required; content type from the part, else inferred), streamed into the
+//!   store with its limits (5 GiB, safe names, no stalls); answers a `FileUpload` without
+//!   `file_url`, already `completed` (or `processing` for a video).
+//! - `remote_uri`: the emulator fetches nothing from outside. The file is accepted
+//!   (`pending` in the answer) and then `failed`, its message saying the emulator cannot
+//!   fetch remote URIs, unless the URI is a valid presigned GET of an object in the
+//!   emulator's own store, which is then copied as the file's bytes.
+//!
+//! # The store (`<base_url>/<bucket>/<key>`)
+//!
+//! Path style, bucket [`EmulatorConfig::bucket`]. URLs are AWS Signature V4 query presigns
+//! made with `rusty-s3` under credentials random per emulator, region `us-east-1`, binding
+//! `host` and, when the create request named a content type, `content-type`. The key is
+//! percent-encoded segment by segment, and the store checks the path exactly as sent: a
+//! client must send path and query as received.
+//!
+//! `PUT` answers 403 `SignatureDoesNotMatch` for a missing, wrong or tampered signature
+//! (including a `Content-Type` other than a signed one), 403 `InvalidAccessKeyId` for
+//! another key id, 403 `AccessDenied` ("Request has expired") once expired, 400
+//! `AuthorizationQueryParametersError` for `X-Amz-Expires` over a week, 411
+//! `MissingContentLength` for chunked bodies, 400 `EntityTooLarge` over 5 GiB (before
+//! reading the body), 400 `IncompleteBody` when the body and `Content-Length` disagree, 400
+//! `RequestTimeout` when the body stalls, 400 `InvalidObjectName` for keys that could leave
+//! the data directory, and 503 `SlowDown` ("Please reduce your request rate.") past
+//! [`EmulatorConfig::max_puts_in_flight`]. Success is 200 with an `ETag` (the first 32 hex
+//! digits of the body's SHA-256, quoted). `GET` and `HEAD` serve objects and frames through
+//! presigned URLs, checked the same way. Errors are S3's XML document with
+//! `Connection: close`.
+//!
+//! # Fronting a real store
+//!
+//! With [`EmulatorConfig::external_store`] ([`ExternalStore`], say from
+//! [`ExternalStore::from_env`]) the API presigns PUT and GET URLs for that S3-compatible
+//! store instead of its own (path style, `<endpoint>/<bucket>/<key>`), and learns that a
+//! file's bytes arrived, and their size, with a signed `HEAD` when the file is read (get,
+//! list, status, frames). Direct uploads are received, then put there with a signed PUT;
+//! a processed video's placeholder frames are put there on the first frames call.
+//! `remote_uri` files always end `failed`. [`Emulator::objects`] stays empty: the bytes
+//! are in the other store.
+//!
+//! # Robustness
+//!
+//! Headers must arrive within [`EmulatorConfig::header_read_timeout`], a body may not stall
+//! longer than [`EmulatorConfig::body_idle_timeout`], and at most
+//! [`EmulatorConfig::max_connections`] connections are served at once. Bodies are written
+//! to `<data_dir>/.parts/` and renamed into `<data_dir>/<bucket>/<key>` only once whole, so
+//! no call shows an object before its last byte; parts left by a killed emulator are
+//! removed at start. File records live in memory: a restarted emulator starts empty.
+//! Faults ([`Faults`]) are seeded and so reproducible.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -38,15 +106,28 @@
 
 #![deny(missing_docs)]
 
-mod api;
+// Dependencies point one way: the modules above `state` know nothing of handlers; the
+// handlers (`api`, `store`) know nothing of the server; `server` wires them together.
+mod answer;
+mod body;
+mod clock;
 mod config;
+mod connection;
+mod external;
 mod faults;
+mod files;
+mod keys;
 mod names;
-mod server;
+mod objects;
+mod part;
 mod signing;
 mod state;
 mod stats;
+
+mod api;
 mod store;
+
+mod server;
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -58,9 +139,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub use config::{EmulatorConfig, Faults};
+pub use config::{DEFAULT_BUCKET, EmulatorConfig, ExternalStore, Faults};
+pub use objects::StoredObject;
 pub use stats::{FaultStats, Stats};
-pub use store::StoredObject;
 
 use server::Stop;
 use signing::Signer;
@@ -96,6 +177,15 @@ impl Emulator {
     /// # Errors
     /// When the address cannot be bound or the data directory cannot be created.
     pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+        if !config::valid_bucket(&config.bucket) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "bucket {:?} is not a valid S3 bucket name (3 to 63 lower-case letters, digits, '-' and '.')",
+                    config.bucket
+                ),
+            ));
+        }
         let listener = TcpListener::bind(config.addr).await?;
         let local_addr = listener.local_addr()?;
 
@@ -113,11 +203,29 @@ impl Emulator {
         };
         // `.parts` cannot clash with an object directory, which is always a uuid.
         let parts_dir = data_dir.join(".parts");
-        tokio::fs::create_dir_all(&parts_dir).await?;
+        remove_stale_parts(&parts_dir).await?;
 
+        let objects_dir = data_dir.join(&config.bucket);
+        let base_url = format!("http://{}", reachable(local_addr));
+        let (signer, external) = match &config.external_store {
+            None => (
+                Signer::random(&config.bucket, &base_url).map_err(std::io::Error::other)?,
+                None,
+            ),
+            Some(store) => (external_signer(store)?, Some(external::External::new()?)),
+        };
         let shared = Arc::new(Shared {
-            base_url: format!("http://{}", reachable(local_addr)),
+            store_prefix: format!("/{}/", config.bucket),
+            base_url,
             data_dir,
+            objects_dir,
+            org_uuid: uuid::Uuid::new_v4().to_string(),
+            user_uuid: uuid::Uuid::new_v4().to_string(),
+            files: files::Files::default(),
+            video_processing: config.video_processing,
+            put_slots: config
+                .max_puts_in_flight
+                .map(|n| Arc::new(tokio::sync::Semaphore::new(n))),
             parts_dir,
             api_keys: config.api_keys,
             url_ttl: config.url_ttl,
@@ -125,9 +233,11 @@ impl Emulator {
             faults: config.faults,
             max_files_per_request: config.max_files_per_request,
             discard_bodies: config.discard_bodies,
-            signer: Signer::random()?,
+            body_idle_timeout: config.body_idle_timeout,
+            signer,
+            external,
             counters: stats::Counters::default(),
-            objects: Mutex::default(),
+            objects: objects::Objects::default(),
         });
 
         let stop = Stop {
@@ -139,6 +249,10 @@ impl Emulator {
             listener,
             server::router(shared.clone()),
             shared.clone(),
+            server::ConnectionLimits {
+                header_read_timeout: config.header_read_timeout,
+                max_connections: config.max_connections,
+            },
             stop.clone(),
             tracker.clone(),
         ));
@@ -163,19 +277,30 @@ impl Emulator {
         self.local_addr
     }
 
-    /// Where objects are stored, as `<data_dir>/<file_uuid>/<name>`.
+    /// Where objects are stored, as `<data_dir>/<bucket>/<key>`.
     pub fn data_dir(&self) -> &Path {
         &self.shared.data_dir
     }
 
+    /// The bucket of the store's presigned URLs.
+    pub fn bucket(&self) -> &str {
+        self.shared.signer.bucket()
+    }
+
+    /// The organization every file of this emulator belongs to: the first segment of
+    /// every key.
+    pub fn organization_uuid(&self) -> &str {
+        &self.shared.org_uuid
+    }
+
     /// Every stored object, sorted by `file_uuid`, so tests can compare listings.
     pub fn objects(&self) -> Vec<StoredObject> {
-        self.shared.object_table().values().cloned().collect()
+        self.shared.objects.all()
     }
 
     /// The object stored for `file_uuid`, if a PUT for it has succeeded.
     pub fn object(&self, file_uuid: &str) -> Option<StoredObject> {
-        self.shared.object_table().get(file_uuid).cloned()
+        self.shared.objects.get(file_uuid)
     }
 
     /// Counters of what clients did so far.
@@ -222,6 +347,39 @@ impl Drop for Emulator {
         self.stop.graceful.cancel();
         self.stop.hard.cancel();
     }
+}
+
+/// The signer for a fronted store, after checking its bucket and endpoint.
+fn external_signer(store: &ExternalStore) -> std::io::Result<Signer> {
+    let invalid = |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
+    if !config::valid_bucket(&store.bucket) {
+        return Err(invalid(format!(
+            "bucket {:?} is not a valid S3 bucket name",
+            store.bucket
+        )));
+    }
+    let credentials = match &store.session_token {
+        Some(token) => rusty_s3::Credentials::new_with_token(
+            &store.access_key_id,
+            &store.secret_access_key,
+            token,
+        ),
+        None => rusty_s3::Credentials::new(&store.access_key_id, &store.secret_access_key),
+    };
+    Signer::new(credentials, &store.region, &store.bucket, &store.endpoint)
+        .map_err(|e| invalid(format!("S3 endpoint {e}")))
+}
+
+/// Empties (or creates) the directory of bodies being received. Whatever is there was left
+/// by an emulator that died mid-PUT (`kill -9`): never a complete object, since objects are
+/// renamed out of it only once whole.
+async fn remove_stale_parts(parts_dir: &Path) -> std::io::Result<()> {
+    match tokio::fs::remove_dir_all(parts_dir).await {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    tokio::fs::create_dir_all(parts_dir).await
 }
 
 /// A wildcard bind address is not something a client can connect to: use loopback.

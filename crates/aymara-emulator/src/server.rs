@@ -4,48 +4,44 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, Method, Uri};
 use axum::middleware::{self, Next};
-use axum::response::Response;
-use axum::routing::{post, put};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Extension, Router};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::api::{api_error, post_files};
-use crate::state::{RequestId, Shared};
+use crate::answer::{ApiError, RequestId};
+use crate::api;
+use crate::connection::ConnectionHandle;
+use crate::state::Shared;
 use crate::stats::bump;
-use crate::store::{put_object, store_other};
-
-/// Given to every request on a connection: lets a handler ask for that connection to be
-/// reset, which is how the PUT reset fault cuts a body off mid-stream.
-#[derive(Clone)]
-pub(crate) struct ConnectionHandle {
-    reset: Arc<Notify>,
-}
-
-impl ConnectionHandle {
-    /// The connection task drops the connection with `SO_LINGER` 0, so the peer gets a RST.
-    pub(crate) fn reset(&self) {
-        self.reset.notify_one();
-    }
-}
+use crate::store;
 
 /// The routes, the request id and the injected latency.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/v2/files", post(post_files))
+        .route("/v2/files", post(api::post_files).get(api::list_files))
         .route(
-            "/store/{file_uuid}/{name}",
-            put(put_object).fallback(store_other),
+            "/v2/files/-/uploads",
+            // The upload streams its part with its own limits.
+            post(api::upload_file).layer(DefaultBodyLimit::disable()),
         )
-        .fallback(not_found)
+        .route(
+            "/v2/files/{file_uuid}",
+            get(api::get_file).delete(api::delete_file),
+        )
+        .route("/v2/files/{file_uuid}/status", get(api::get_status))
+        .route("/v2/files/{file_uuid}/frames", get(api::get_frames))
+        .fallback(store_or_not_found)
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             request_context,
@@ -53,18 +49,22 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Outermost middleware: gives each request an id (in its extensions, for error bodies, and
-/// as `x-request-id` on every answer) and adds the configured latency.
+/// Outermost middleware: gives each request an id (current while it is handled, for error
+/// bodies, and as `x-request-id` on every answer) and adds the configured latency.
 async fn request_context(
     State(shared): State<Arc<Shared>>,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Response {
-    let id = RequestId(format!("req_{}", uuid::Uuid::new_v4().simple()));
-    request.extensions_mut().insert(id.clone());
-    let mut response = next.run(request).await;
-    if !shared.faults.latency.is_zero() {
-        tokio::time::sleep(shared.faults.latency).await;
+    let id = RequestId::new();
+    let latency = if request.uri().path().starts_with(&shared.store_prefix) {
+        shared.faults.store_latency
+    } else {
+        shared.faults.api_latency
+    };
+    let mut response = id.clone().scope(next.run(request)).await;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
     if let Ok(value) = HeaderValue::from_str(&id.0) {
         response.headers_mut().insert("x-request-id", value);
@@ -72,22 +72,23 @@ async fn request_context(
     response
 }
 
-/// Paths under `/store/` are the store's, so they get its XML; the rest the API's JSON.
-async fn not_found(
-    Extension(request_id): Extension<RequestId>,
+/// Paths under `/<bucket>/` are the store's, answered in its XML; the rest get the API's
+/// JSON 404. The store decodes its keys from the raw path itself.
+async fn store_or_not_found(
+    State(shared): State<Arc<Shared>>,
+    connection: Option<Extension<ConnectionHandle>>,
     method: Method,
     uri: Uri,
+    headers: HeaderMap,
+    body: Body,
 ) -> Response {
-    if uri.path().starts_with("/store/") {
-        return store_other(Extension(request_id), method).await;
+    if uri.path().starts_with(&shared.store_prefix) {
+        return store::handle(State(shared), connection, method, uri, headers, body).await;
     }
-    api_error(
-        StatusCode::NOT_FOUND,
-        "resource.not_found",
-        "no such route",
-        json!({}),
-        &request_id,
-    )
+    ApiError::NotFound {
+        message: "no such route".to_owned(),
+    }
+    .into_response()
 }
 
 /// Signals for the connection tasks.
@@ -99,15 +100,32 @@ pub(crate) struct Stop {
     pub(crate) hard: CancellationToken,
 }
 
-/// Accepts until `stop.graceful` fires, serving each connection on `tracker`.
+/// What bounds the connections a client can hold.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConnectionLimits {
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) max_connections: usize,
+}
+
+/// Accepts until `stop.graceful` fires, serving each connection on `tracker`, at most
+/// `limits.max_connections` at once: past that it stops accepting, so further clients wait
+/// in the listen backlog rather than in the emulator's memory.
 pub(crate) async fn accept_loop(
     listener: TcpListener,
     router: Router,
     shared: Arc<Shared>,
+    limits: ConnectionLimits,
     stop: Stop,
     tracker: TaskTracker,
 ) {
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     loop {
+        let slot = tokio::select! {
+            () = stop.graceful.cancelled() => break,
+            slot = slots.clone().acquire_owned() => slot,
+        };
+        // The semaphore is never closed, so this cannot fail; stop rather than spin if it did.
+        let Ok(slot) = slot else { break };
         let accepted = tokio::select! {
             () = stop.graceful.cancelled() => break,
             accepted = listener.accept() => accepted,
@@ -115,7 +133,17 @@ pub(crate) async fn accept_loop(
         match accepted {
             Ok((stream, _peer)) => {
                 bump(&shared.counters.connections_accepted);
-                tracker.spawn(serve_connection(stream, router.clone(), stop.clone()));
+                let connection = serve_connection(
+                    stream,
+                    router.clone(),
+                    shared.clone(),
+                    limits.header_read_timeout,
+                    stop.clone(),
+                );
+                tracker.spawn(async move {
+                    connection.await;
+                    drop(slot);
+                });
             }
             Err(e) => {
                 // Usually out of file descriptors: pause instead of spinning.
@@ -126,7 +154,13 @@ pub(crate) async fn accept_loop(
     }
 }
 
-async fn serve_connection(stream: TcpStream, router: Router, stop: Stop) {
+async fn serve_connection(
+    stream: TcpStream,
+    router: Router,
+    shared: Arc<Shared>,
+    header_read_timeout: Duration,
+    stop: Stop,
+) {
     let _ = stream.set_nodelay(true);
     // A second descriptor for the same socket, kept to set SO_LINGER 0 after hyper owns
     // the stream: the RST is sent when the last descriptor closes.
@@ -137,25 +171,29 @@ async fn serve_connection(stream: TcpStream, router: Router, stop: Stop) {
             return;
         }
     };
-    let reset = Arc::new(Notify::new());
-    let handle = ConnectionHandle {
-        reset: reset.clone(),
-    };
-    let service = TowerToHyperService::new(router.layer(Extension(handle)));
+    let handle = ConnectionHandle::default();
+    let service = TowerToHyperService::new(router.layer(Extension(handle.clone())));
     let mut builder = hyper::server::conn::http1::Builder::new();
-    // Keep writing after the client half-closes, so a short body still gets its 400.
-    builder.half_close(true);
+    builder
+        // Keep writing after the client half-closes, so a short body still gets its 400.
+        .half_close(true)
+        // Also closes kept-alive connections idle for that long.
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
     let mut connection = Box::pin(builder.serve_connection(TokioIo::new(stream), service));
     let mut draining = false;
     loop {
         tokio::select! {
             result = connection.as_mut() => {
                 if let Err(e) = result {
+                    if e.is_timeout() {
+                        bump(&shared.counters.header_timeouts);
+                    }
                     tracing::debug!(error = %e, "emulator: connection ended with an error");
                 }
                 break;
             }
-            () = reset.notified() => {
+            () = handle.reset_requested() => {
                 if let Err(e) = linger_fd.set_linger(Some(Duration::ZERO)) {
                     tracing::warn!(error = %e, "emulator: cannot set SO_LINGER for a reset");
                 }

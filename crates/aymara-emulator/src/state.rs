@@ -1,21 +1,32 @@
 //! What every request handler shares.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use crate::config::Faults;
+use crate::external::External;
 use crate::faults::Dice;
+use crate::files::Files;
+use crate::objects::Objects;
 use crate::signing::Signer;
 use crate::stats::Counters;
-use crate::store::StoredObject;
 
 /// One per emulator, behind an `Arc`.
 pub(crate) struct Shared {
     /// `http://host:port`, no trailing slash; presigned URLs start with it.
     pub(crate) base_url: String,
     pub(crate) data_dir: PathBuf,
+    /// `<data_dir>/<bucket>`: objects live under it at their keys.
+    pub(crate) objects_dir: PathBuf,
+    /// `/<bucket>/`: paths that start with it are the store's.
+    pub(crate) store_prefix: String,
+    /// Every file of this emulator belongs to this organization.
+    pub(crate) org_uuid: String,
+    /// Every file of this emulator was uploaded by this user.
+    pub(crate) user_uuid: String,
     /// Where PUT bodies are written before they are complete; inside `data_dir` so the final
     /// rename stays on one filesystem and is atomic.
     pub(crate) parts_dir: PathBuf,
@@ -25,29 +36,18 @@ pub(crate) struct Shared {
     pub(crate) max_files_per_request: usize,
     /// See [`crate::EmulatorConfig::discard_bodies`].
     pub(crate) discard_bodies: bool,
+    /// See [`crate::EmulatorConfig::body_idle_timeout`].
+    pub(crate) body_idle_timeout: Duration,
+    /// Signs for the emulator's own store, or for the external one it fronts.
     pub(crate) signer: Signer,
+    /// Set when fronting an external store.
+    pub(crate) external: Option<External>,
+    /// Free slots for PUTs in flight; `None` is no limit.
+    pub(crate) put_slots: Option<Arc<Semaphore>>,
     pub(crate) dice: Dice,
     pub(crate) counters: Counters,
-    /// Keyed by file uuid, so listings come out sorted.
-    pub(crate) objects: Mutex<BTreeMap<String, StoredObject>>,
+    pub(crate) objects: Objects,
+    pub(crate) files: Files,
+    /// How long a video is `processing` once its bytes arrived.
+    pub(crate) video_processing: Duration,
 }
-
-impl Shared {
-    /// The object table. A poisoned lock is recovered: every update to it is a single
-    /// insert, so it is never left half-changed.
-    pub(crate) fn object_table(&self) -> MutexGuard<'_, BTreeMap<String, StoredObject>> {
-        self.objects.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// Seconds since the unix epoch; a clock before 1970 counts as 0 rather than failing.
-pub(crate) fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// A request's id, put in its extensions by the outermost middleware.
-#[derive(Debug, Clone)]
-pub(crate) struct RequestId(pub(crate) String);

@@ -12,14 +12,34 @@ pub struct Stats {
     pub presigned_files: u64,
     /// The largest `files` list in one 200 answer: shows whether a client batches.
     pub max_files_in_one_request: u64,
+    /// `GET /v2/files` requests received, answered with any status.
+    pub list_requests: u64,
+    /// `GET /v2/files/{file_uuid}` requests received.
+    pub get_file_requests: u64,
+    /// `DELETE /v2/files/{file_uuid}` requests received.
+    pub delete_requests: u64,
+    /// `GET /v2/files/{file_uuid}/status` requests received.
+    pub status_requests: u64,
+    /// `GET /v2/files/{file_uuid}/frames` requests received.
+    pub frames_requests: u64,
+    /// `POST /v2/files/-/uploads` requests received.
+    pub upload_requests: u64,
     /// `PUT`s received by the store, answered with any status or reset.
     pub put_requests: u64,
     /// `PUT`s that stored an object.
     pub objects_stored: u64,
+    /// `PUT`s refused with 503 `SlowDown` because `max_puts_in_flight` were in flight.
+    pub puts_slowed_down: u64,
+    /// `GET`s and `HEAD`s received by the store, answered with any status.
+    pub store_get_requests: u64,
     /// `PUT`s refused with 411 for a chunked body or no `Content-Length`.
     pub chunked_puts_refused: u64,
     /// TCP connections accepted: shows whether a client reuses connections.
     pub connections_accepted: u64,
+    /// Connections closed because their request headers did not arrive in time.
+    pub header_timeouts: u64,
+    /// Requests cut off because their body stopped arriving.
+    pub body_timeouts: u64,
     /// Faults injected, per kind.
     pub faults: FaultStats,
 }
@@ -47,7 +67,17 @@ pub(crate) struct Counters {
     pub(crate) put_requests: AtomicU64,
     pub(crate) objects_stored: AtomicU64,
     pub(crate) chunked_puts_refused: AtomicU64,
+    pub(crate) puts_slowed_down: AtomicU64,
+    pub(crate) store_get_requests: AtomicU64,
+    pub(crate) list_requests: AtomicU64,
+    pub(crate) get_file_requests: AtomicU64,
+    pub(crate) delete_requests: AtomicU64,
+    pub(crate) status_requests: AtomicU64,
+    pub(crate) frames_requests: AtomicU64,
+    pub(crate) upload_requests: AtomicU64,
     pub(crate) connections_accepted: AtomicU64,
+    pub(crate) header_timeouts: AtomicU64,
+    pub(crate) body_timeouts: AtomicU64,
     pub(crate) presign_429: AtomicU64,
     pub(crate) presign_503: AtomicU64,
     pub(crate) put_500: AtomicU64,
@@ -69,7 +99,17 @@ impl Counters {
             put_requests: get(&self.put_requests),
             objects_stored: get(&self.objects_stored),
             chunked_puts_refused: get(&self.chunked_puts_refused),
+            puts_slowed_down: get(&self.puts_slowed_down),
+            store_get_requests: get(&self.store_get_requests),
+            list_requests: get(&self.list_requests),
+            get_file_requests: get(&self.get_file_requests),
+            delete_requests: get(&self.delete_requests),
+            status_requests: get(&self.status_requests),
+            frames_requests: get(&self.frames_requests),
+            upload_requests: get(&self.upload_requests),
             connections_accepted: get(&self.connections_accepted),
+            header_timeouts: get(&self.header_timeouts),
+            body_timeouts: get(&self.body_timeouts),
             faults: FaultStats {
                 presign_429: get(&self.presign_429),
                 presign_503: get(&self.presign_503),

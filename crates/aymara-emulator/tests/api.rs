@@ -208,9 +208,10 @@ async fn success_answers_every_file_in_order() {
         let file_uuid = file["file_uuid"].as_str().unwrap();
         let parsed = uuid::Uuid::parse_str(file_uuid).unwrap();
         assert_eq!(parsed.get_version_num(), 4, "{file_uuid} is a v4 uuid");
+        let org = emulator.organization_uuid();
         assert_eq!(
             file["remote_file_path"],
-            format!("files/{file_uuid}/{name}")
+            format!("{org}/{file_uuid}/{name}")
         );
         let url = url::Url::parse(file["file_url"].as_str().unwrap()).unwrap();
         assert!(
@@ -223,16 +224,17 @@ async fn success_answers_every_file_in_order() {
             .path_segments()
             .unwrap()
             .map(|s| {
-                url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                    .next()
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8()
                     .unwrap()
-                    .1
                     .into_owned()
             })
             .collect();
-        assert_eq!(segments, ["store", file_uuid, name]);
+        assert_eq!(segments, [emulator.bucket(), org, file_uuid, name]);
         let query: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
         for key in [
+            "X-Amz-Algorithm",
+            "X-Amz-Credential",
             "X-Amz-Date",
             "X-Amz-Expires",
             "X-Amz-SignedHeaders",
@@ -423,18 +425,33 @@ async fn run_until_serves_until_the_signal() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn latency_delays_every_answer() {
+async fn api_and_store_latencies_are_separate() {
+    let api = std::time::Duration::from_secs(20);
+    let store = std::time::Duration::from_secs(45);
     let emulator = start(EmulatorConfig {
         faults: Faults {
-            latency: std::time::Duration::from_secs(30),
+            api_latency: api,
+            store_latency: store,
             ..Faults::default()
         },
         ..EmulatorConfig::default()
     })
     .await;
-    // Paused clock: tokio jumps over the emulator's sleep, so this takes no real time.
+    // Paused clock: tokio jumps over the emulator's sleeps, so this takes no real time.
     let started = tokio::time::Instant::now();
     let (status, _, _, _) = presign_raw(&emulator, None, &json!({"files": []})).await;
     assert_eq!(status, 401, "errors are delayed too");
-    assert!(started.elapsed() >= std::time::Duration::from_secs(30));
+    let api_took = started.elapsed();
+    assert!(api_took >= api && api_took < store, "{api_took:?}");
+
+    let items = presign(&emulator, &[("a.txt", None)]).await;
+    let started = tokio::time::Instant::now();
+    let response = client()
+        .put(items[0]["file_url"].as_str().unwrap())
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(started.elapsed() >= store, "{:?}", started.elapsed());
 }

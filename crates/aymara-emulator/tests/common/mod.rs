@@ -1,8 +1,11 @@
 //! Helpers shared by the emulator's integration tests.
 #![allow(dead_code)]
 
+pub mod moto;
+
 use aymara_emulator::{Emulator, EmulatorConfig};
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub const KEY: &str = "test-key";
 
@@ -140,4 +143,56 @@ pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Sends a raw HTTP/1.1 request and reads until the server closes.
+pub async fn raw_request(emulator: &aymara_emulator::Emulator, head: &str, body: &[u8]) -> String {
+    let mut stream = tokio::net::TcpStream::connect(emulator.local_addr())
+        .await
+        .unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    stream.shutdown().await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// The path and query of `url` exactly as written, never re-encoded.
+pub fn path_and_query(url: &str) -> String {
+    let after_scheme = url.split_once("://").unwrap().1;
+    let start = after_scheme.find('/').unwrap();
+    after_scheme[start..].to_owned()
+}
+
+/// A fresh directory under the system temp dir (the crate's tests avoid extra deps).
+pub fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("aymara-emulator-test-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// One part of a form: name, filename, content type, bytes.
+pub type FormPart<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [u8]);
+
+/// A `multipart/form-data` body with the given parts, and its content type.
+pub fn multipart(parts: &[FormPart<'_>]) -> (String, Vec<u8>) {
+    let boundary = "emulator-test-boundary";
+    let mut body = Vec::new();
+    for (name, filename, content_type, bytes) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let mut disposition = format!("Content-Disposition: form-data; name=\"{name}\"");
+        if let Some(filename) = filename {
+            disposition.push_str(&format!("; filename=\"{filename}\""));
+        }
+        body.extend_from_slice(format!("{disposition}\r\n").as_bytes());
+        if let Some(ct) = content_type {
+            body.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
