@@ -1,15 +1,22 @@
 //! `cargo xtask bench`: the release CLI against `curl` and the official Python SDK, on the
 //! in-process emulator, over loopback.
 //!
-//! The cases are a table ([`cases`]): each names its data set, its contenders, how often
+//! The cases are a table (`cases.rs`): each names its data set, its contenders, how often
 //! they run, what its throughput counts and the targets it must meet. Each case runs its
 //! contenders alternately (A B A B …), each run on a fresh emulator so its counters are
-//! that run's alone ([`runner`]), and every run is checked: the child must exit 0 and the
-//! store must hold exactly the generated files ([`verify`]). The emulator discards bodies
+//! that run's alone (`runner.rs`), and every run is checked: the child must exit 0 and the
+//! store must hold exactly the generated files (`verify.rs`). The emulator discards bodies
 //! after hashing them, so the store's disk writes do not set the pace.
 //!
 //! `--quick` runs every case at tiny sizes, once, as part of `cargo xtask ci`: it checks that
 //! the bench and every contender still work, judges no target and writes nothing.
+//!
+//! Where things are: `cases.rs` the table, `case.rs` what an entry holds, `contender/` how
+//! each program is started, `data.rs` the generated files, `runner.rs` the runs,
+//! `measure.rs` one child's cost, `verify.rs` the store check, `sample.rs` and `metric.rs`
+//! what a run gave and the table's columns, `target.rs` the targets, `table.rs` the
+//! Markdown, `machine.rs` and `benchmarks_md.rs` the BENCHMARKS.md header and markers,
+//! `release.rs` the optimized build.
 
 mod benchmarks_md;
 mod case;

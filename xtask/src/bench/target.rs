@@ -128,57 +128,7 @@ pub fn judge(cases: &[Case], rows: &[Row]) -> Result<Vec<Verdict>> {
                 .with_context(|| format!("no results for {} in case {of}", at.contender))
         };
         for target in &case.targets {
-            let (measured, met) = match target.check {
-                Check::Median { row, metric, bound } => {
-                    let row = find(row)?;
-                    let value = row.spread(metric).median;
-                    (show(metric, row, value), bound.holds(value, 1.0))
-                }
-                Check::Ratio {
-                    row,
-                    other,
-                    metric,
-                    bound,
-                } => {
-                    let (row, other) = (find(row)?, find(other)?);
-                    let (a, b) = (row.spread(metric).median, other.spread(metric).median);
-                    let measured =
-                        format!("{} = {}×", versus(metric, row, a, b), significant(a / b));
-                    (measured, bound.holds(a, b))
-                }
-                Check::Within {
-                    row,
-                    other,
-                    metric,
-                    tolerance,
-                } => {
-                    let (row, other) = (find(row)?, find(other)?);
-                    let (a, b) = (row.spread(metric).median, other.spread(metric).median);
-                    let growth = a / b - 1.0;
-                    let measured =
-                        format!("{} = {:+.1} %", versus(metric, row, a, b), growth * 100.0);
-                    (measured, growth.abs() <= tolerance)
-                }
-                Check::EveryRun { row, metric, bound } => {
-                    let spread = find(row)?.spread(metric);
-                    let shown = spread.show(metric.decimals);
-                    let d = metric.decimals;
-                    match bound {
-                        Bound::Exactly(_) => (
-                            format!("{shown} (every run)"),
-                            bound.holds(spread.min, 1.0) && bound.holds(spread.max, 1.0),
-                        ),
-                        Bound::AtMost(_) => (
-                            format!("{shown} (worst run {:.d$})", spread.max),
-                            bound.holds(spread.max, 1.0),
-                        ),
-                        Bound::AtLeast(_) => (
-                            format!("{shown} (worst run {:.d$})", spread.min),
-                            bound.holds(spread.min, 1.0),
-                        ),
-                    }
-                }
-            };
+            let (measured, met) = target.check.judge(find)?;
             verdicts.push(Verdict {
                 what: format!("{}: {}", case.short(), target.what),
                 measured,
@@ -187,6 +137,65 @@ pub fn judge(cases: &[Case], rows: &[Row]) -> Result<Vec<Verdict>> {
         }
     }
     Ok(verdicts)
+}
+
+impl Check {
+    /// What was measured, as the report shows it, and whether it meets the target.
+    fn judge<'r>(self, find: impl Fn(RowRef) -> Result<&'r Row>) -> Result<(String, bool)> {
+        let median = |at, metric| -> Result<(&Row, f64)> {
+            let row = find(at)?;
+            Ok((row, row.spread(metric).median))
+        };
+        Ok(match self {
+            Check::Median { row, metric, bound } => {
+                let (row, value) = median(row, metric)?;
+                (show(metric, row, value), bound.holds(value, 1.0))
+            }
+            Check::Ratio {
+                row,
+                other,
+                metric,
+                bound,
+            } => {
+                let ((row, a), (_, b)) = (median(row, metric)?, median(other, metric)?);
+                let ratio = significant(a / b);
+                (
+                    format!("{} = {ratio}×", versus(metric, row, a, b)),
+                    bound.holds(a, b),
+                )
+            }
+            Check::Within {
+                row,
+                other,
+                metric,
+                tolerance,
+            } => {
+                let ((row, a), (_, b)) = (median(row, metric)?, median(other, metric)?);
+                let growth = a / b - 1.0;
+                let measured = format!("{} = {:+.1} %", versus(metric, row, a, b), growth * 100.0);
+                (measured, growth.abs() <= tolerance)
+            }
+            Check::EveryRun { row, metric, bound } => {
+                let spread = find(row)?.spread(metric);
+                let shown = spread.show(metric.decimals);
+                let d = metric.decimals;
+                match bound {
+                    Bound::Exactly(_) => (
+                        format!("{shown} (every run)"),
+                        bound.holds(spread.min, 1.0) && bound.holds(spread.max, 1.0),
+                    ),
+                    Bound::AtMost(_) => (
+                        format!("{shown} (worst run {:.d$})", spread.max),
+                        bound.holds(spread.max, 1.0),
+                    ),
+                    Bound::AtLeast(_) => (
+                        format!("{shown} (worst run {:.d$})", spread.min),
+                        bound.holds(spread.min, 1.0),
+                    ),
+                }
+            }
+        })
+    }
 }
 
 /// "10.4 MiB"; "10" for a count.

@@ -22,7 +22,10 @@ const API_KEY: &str = "bench-key";
 /// A program under test in one case: which, with which extra arguments, how often.
 ///
 /// Start from a constructor and change what differs:
-/// `Contender { id: "aymara-16", args: vec!["--concurrency".into(), "16".into()], ..Contender::aymara() }`.
+///
+/// ```text
+/// Contender { id: "aymara-16", args: vec!["--concurrency".into(), "16".into()], ..Contender::aymara() }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Contender {
     /// Names the row in targets and the run's log directory; unique within a case.
