@@ -1,0 +1,108 @@
+//! `curl` PUTting the data set to URLs presigned beforehand, untimed, by `aymara files
+//! create --json`: the transfer floor, what moving the bytes alone costs.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use aymara::{DEFAULT_CONCURRENCY, MAX_BATCH_SIZE};
+
+use super::{Invocation, api_env};
+use crate::bench::data::DataSpec;
+
+/// `curl -T` for one file; `curl --parallel` with the CLI's default concurrency for more.
+pub fn label(data: DataSpec) -> String {
+    match data.count {
+        1 => "curl -T, presigned".to_owned(),
+        _ => format!("curl --parallel (max {DEFAULT_CONCURRENCY}), presigned"),
+    }
+}
+
+pub fn note(data: DataSpec) -> Option<String> {
+    (data.count > 1).then(|| {
+        format!(
+            "presigned beforehand with `aymara files create --json`, {} requests, untimed",
+            data.count.div_ceil(MAX_BATCH_SIZE)
+        )
+    })
+}
+
+/// Presigns every file, then returns `curl --config FILE [args]`, FILE listing each upload.
+pub fn command(at: &Invocation, args: &[String]) -> Result<Command> {
+    let config = at.dir.join("curlrc");
+    let mut out = BufWriter::new(
+        File::create(&config).with_context(|| format!("cannot create {}", config.display()))?,
+    );
+    writeln!(
+        out,
+        "silent\nshow-error\nfail\nheader = \"Content-Type: application/octet-stream\""
+    )?;
+    if at.data.spec().count > 1 {
+        writeln!(out, "parallel\nparallel-max = {DEFAULT_CONCURRENCY}")?;
+    }
+    let mut paths = at.data.paths();
+    loop {
+        let batch: Vec<PathBuf> = paths.by_ref().take(MAX_BATCH_SIZE).collect();
+        if batch.is_empty() {
+            break;
+        }
+        for (path, url) in batch.iter().zip(presign(at, &batch)?) {
+            writeln!(
+                out,
+                "upload-file = \"{}\"\nurl = \"{}\"\noutput = \"/dev/null\"",
+                quote(&path.to_string_lossy()),
+                quote(&url)
+            )?;
+        }
+    }
+    out.flush()
+        .with_context(|| format!("cannot write {}", config.display()))?;
+    let mut command = Command::new("curl");
+    command.arg("--config").arg(&config).args(args);
+    Ok(command)
+}
+
+/// `aymara files create --json` for one batch: each path's presigned URL, in order.
+fn presign(at: &Invocation, batch: &[PathBuf]) -> Result<Vec<String>> {
+    let mut command = Command::new(&at.programs.cli);
+    let output = api_env(&mut command)
+        .args(["files", "create", "--json", "--base-url", at.base_url])
+        .args(batch)
+        .current_dir(at.dir)
+        .output()
+        .context("cannot run aymara files create")?;
+    if !output.status.success() {
+        bail!(
+            "aymara files create failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .context("aymara files create --json printed something that is not JSON")?;
+    let files = answer["files"]
+        .as_array()
+        .context("aymara files create --json: no `files` array")?;
+    if files.len() != batch.len() {
+        bail!(
+            "aymara files create: {} URLs for {} files",
+            files.len(),
+            batch.len()
+        );
+    }
+    files
+        .iter()
+        .map(|file| {
+            file["file_url"]
+                .as_str()
+                .map(str::to_owned)
+                .context("aymara files create --json: a file without `file_url`")
+        })
+        .collect()
+}
+
+/// Escapes a value for a double-quoted string in a curl config file.
+fn quote(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"")
+}
