@@ -101,7 +101,7 @@ async fn no_secret_in_logs_errors_or_debug_through_every_path() {
     drop(_guard);
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
-        logs.contains("aymara.put"),
+        logs.contains("operation=\"put_file\""),
         "trace logs were captured:\n{logs}"
     );
     assert_clean("the logs", &logs);

@@ -314,7 +314,7 @@ async fn emulator_with_ttl_zero() -> Emulator {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreadable_file_fails_alone_with_its_path() {
+async fn an_unreadable_file_is_a_usage_error_and_nothing_is_uploaded() {
     let emulator = emulator(EmulatorConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
@@ -342,17 +342,14 @@ async fn an_unreadable_file_fails_alone_with_its_path() {
         )
         .await
     };
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(
         run.stderr.trim_end(),
         "error: locked.csv: Permission denied (os error 13)"
     );
-    assert!(
-        run.stdout.starts_with("Uploaded 1 of 2 files"),
-        "{}",
-        run.stdout
-    );
-    assert_eq!(emulator.objects().len(), 1);
+    assert_eq!(run.stdout, "");
+    assert!(emulator.objects().is_empty());
+    assert_eq!(emulator.stats().presign_requests, 0, "no request at all");
 }
 
 fn set_mode(path: &Path, mode: u32) {

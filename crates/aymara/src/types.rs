@@ -48,7 +48,7 @@ impl CreateFile {
 ///     .workspace_uuid("9b2f…")
 ///     .file(CreateFile::local("data/prompts.csv").content_type("text/csv"))
 ///     .file(CreateFile::local("images/cat.png"));
-/// assert_eq!(request.files().len(), 2);
+/// # let _ = request;
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CreateRequest {
@@ -78,16 +78,6 @@ impl CreateRequest {
     pub fn files(mut self, files: impl IntoIterator<Item = CreateFile>) -> Self {
         self.files.extend(files);
         self
-    }
-
-    /// The files asked for, in order.
-    pub fn file_list(&self) -> &[CreateFile] {
-        &self.files
-    }
-
-    /// The workspace asked for.
-    pub fn workspace(&self) -> Option<&str> {
-        self.workspace_uuid.as_deref()
     }
 
     /// The generated client's body, built through its builders so that a new optional

@@ -25,7 +25,7 @@ pub async fn create(args: CreateArgs) -> Result<(), Failure> {
     if args.json {
         return out.json(&output::CreateJson::new(&response));
     }
-    let shown = |v: Option<&str>| v.map_or_else(|| "-".to_owned(), |v| output::text(v));
+    let shown = |v: Option<&str>| v.map_or_else(|| "-".to_owned(), output::text);
     out.line(format_args!(
         "workspace {}",
         response

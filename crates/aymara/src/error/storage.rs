@@ -8,7 +8,7 @@ use crate::display;
 use crate::error::api::status_line;
 use crate::retry::{self, RetryHint};
 
-/// A presigned `PUT` (or `GET`) the object store refused, with its XML error if it sent one.
+/// A presigned `PUT` the object store refused, with its XML error if it sent one.
 ///
 /// Build one with [`StorageError::new`] to fake a store failure in your own tests.
 ///
@@ -94,7 +94,7 @@ impl fmt::Display for StorageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "storage refused {}: {}",
+            "storage refused PUT {}: {}",
             display::escape(&self.url),
             status_line(self.status)
         )?;

@@ -17,6 +17,8 @@ use std::task::{Context, Poll};
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
+use tracing::instrument::WithSubscriber;
 
 pub use options::{
     DEFAULT_CONCURRENCY, MAX_BATCH_SIZE, ProgressEvent, ProgressObserver, UploadOptions,
@@ -28,6 +30,9 @@ pub use transfer::MIN_TRANSFER_RATE;
 
 use crate::{Client, Error};
 use engine::Control;
+
+/// The task running an upload; it ends with the workspace the files went to.
+type RunTask = JoinHandle<Result<Option<String>, Error>>;
 
 /// An upload, not started yet. `.await` it for the [`UploadReport`], or
 /// [`start`](Upload::start) it for an [`UploadHandle`].
@@ -60,18 +65,23 @@ impl Upload {
     }
 
     /// Starts the upload as a task of the current tokio runtime and returns its handle.
-    /// Outside a runtime nothing starts, and the handle reports [`Error::Config`].
+    /// Outside a runtime nothing starts, and the handle reports [`Error::Config`]. The task
+    /// logs to the caller's `tracing` subscriber, inside the caller's current span.
     pub fn start(self) -> UploadHandle {
         let control = Arc::new(Control::default());
         let (sender, outcomes) = mpsc::unbounded_channel();
         let task = match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => Ok(runtime.spawn(engine::run(
-                self.client,
-                self.paths,
-                self.options,
-                control.clone(),
-                sender,
-            ))),
+            Ok(runtime) => Ok(runtime.spawn(
+                engine::run(
+                    self.client,
+                    self.paths,
+                    self.options,
+                    control.clone(),
+                    sender,
+                )
+                .in_current_span()
+                .with_current_subscriber(),
+            )),
             Err(_) => Err(Error::Config(
                 "an upload needs a tokio runtime; use aymara::blocking from synchronous code"
                     .into(),
@@ -150,7 +160,8 @@ impl UploadControl {
 #[must_use = "dropping the handle stops the upload"]
 #[derive(Debug)]
 pub struct UploadHandle {
-    task: Option<Result<JoinHandle<Result<Option<String>, Error>>, Error>>,
+    /// The running task, or why none could start; `None` once finished.
+    task: Option<Result<RunTask, Error>>,
     control: UploadControl,
     outcomes: mpsc::UnboundedReceiver<UploadOutcome>,
 }
