@@ -33,6 +33,16 @@ const CARGO_STEPS: &[Step] = &[
         ],
     },
     Step {
+        name: "cargo check the CLI without the emulator",
+        args: &[
+            "check",
+            "--package",
+            "aymara-cli",
+            "--no-default-features",
+            "--locked",
+        ],
+    },
+    Step {
         name: "cargo test",
         args: &["test", "--workspace", "--locked"],
     },
@@ -45,6 +55,8 @@ fn cargo(args: &[&str]) -> Result<bool> {
         .current_dir(crate::workspace_root())
         // Snapshots are reviewed with `cargo insta review`, never accepted by a test run.
         .env("INSTA_UPDATE", "no")
+        // A CI build starts from nothing: incremental state would only cost time and disk.
+        .env("CARGO_INCREMENTAL", "0")
         .env_remove("INSTA_FORCE_PASS")
         .status()
         .with_context(|| format!("cannot run cargo {}", args.join(" ")))?;

@@ -26,6 +26,7 @@ pub enum Command {
     #[command(subcommand)]
     Files(FilesCommand),
     /// Run the local emulator of the Files API and its object store until Ctrl-C.
+    #[cfg(feature = "emulator")]
     Serve(ServeArgs),
 }
 
@@ -105,6 +106,7 @@ pub struct CreateArgs {
     pub api: ApiArgs,
 }
 
+#[cfg(feature = "emulator")]
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free one).

@@ -1,97 +1,72 @@
-//! The emulator behind `--local` and `aymara serve`.
+//! The emulator behind `--local`: started for one command, stopped after it. Without the
+//! `emulator` feature the flag is still understood, and refused with a clear line.
 
-use std::time::Duration;
-
-use aymara_emulator::{Emulator, EmulatorConfig, ExternalStore, Faults};
+use std::path::Path;
 
 use crate::Failure;
-use crate::cli::ServeArgs;
 
 /// The key `--local` uses with the emulator it starts: both live only for one command, on
 /// a loopback port.
 pub const LOCAL_KEY: &str = "aymara-local";
 
-/// Starts an emulator for one command, storing under `data_dir`.
-pub async fn start_for_command(data_dir: &std::path::Path) -> Result<Emulator, Failure> {
-    Emulator::start(EmulatorConfig {
-        data_dir: Some(data_dir.to_path_buf()),
-        api_keys: vec![LOCAL_KEY.to_string()],
-        ..EmulatorConfig::default()
-    })
-    .await
-    .map_err(|e| {
-        Failure::usage(format!(
-            "cannot start the local emulator in {}: {e}",
-            data_dir.display()
-        ))
-    })
-}
+/// An emulator started for one command.
+#[cfg(feature = "emulator")]
+pub struct Local(aymara_emulator::Emulator);
 
-fn rate(name: &str, value: f64) -> Result<f64, Failure> {
-    if (0.0..=1.0).contains(&value) {
-        Ok(value)
-    } else {
-        Err(Failure::usage(format!(
-            "--{name} must be between 0 and 1, got {value}"
-        )))
-    }
-}
+/// Nothing can be started in a build without the emulator.
+#[cfg(not(feature = "emulator"))]
+pub enum Local {}
 
-/// `aymara serve`: prints the base URL on stdout (and how to use it on stderr), serves
-/// until Ctrl-C, then shuts down cleanly.
-pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
-    let faults = Faults {
-        seed: args.fault_seed,
-        presign_429_rate: rate("presign-429-rate", args.presign_429_rate)?,
-        presign_503_rate: rate("presign-503-rate", args.presign_503_rate)?,
-        put_500_rate: rate("put-500-rate", args.put_500_rate)?,
-        put_reset_rate: rate("put-reset-rate", args.put_reset_rate)?,
-        api_latency: Duration::from_millis(args.api_latency_ms.unwrap_or(args.latency_ms)),
-        store_latency: Duration::from_millis(args.store_latency_ms.unwrap_or(args.latency_ms)),
-        retry_after: Duration::from_secs(args.retry_after_secs),
-    };
-    let external_store = match &args.s3_endpoint {
-        Some(endpoint) => {
-            Some(ExternalStore::from_env(endpoint, &args.bucket).map_err(Failure::usage)?)
-        }
-        None => None,
-    };
-    let stored_in = match &external_store {
-        Some(store) => format!("bucket {} at {}", store.bucket, store.endpoint),
-        None => args.data_dir.display().to_string(),
-    };
-    let emulator = Emulator::start(EmulatorConfig {
-        addr: args.addr,
-        data_dir: Some(args.data_dir.clone()),
-        api_keys: args.api_keys,
-        url_ttl: Duration::from_secs(args.url_ttl_secs),
-        bucket: args.bucket,
-        external_store,
-        video_processing: Duration::from_millis(args.video_processing_ms),
-        max_puts_in_flight: args
-            .max_puts_in_flight
-            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
-        faults,
-        ..EmulatorConfig::default()
-    })
-    .await
-    .map_err(|e| Failure::usage(format!("cannot start the emulator on {}: {e}", args.addr)))?;
-    {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{}", emulator.base_url()).map_err(Failure::io)?;
-        out.flush().map_err(Failure::io)?;
-    }
-    eprintln!(
-        "Aymara emulator listening on {url} (files in {stored_in}); Ctrl-C stops it.\n\
-         Point a client at it with: export AYMARA_AI_BASE_URL={url}",
-        url = emulator.base_url(),
-    );
-    emulator
-        .run_until(async {
-            let _ = tokio::signal::ctrl_c().await;
+impl Local {
+    /// Starts an emulator for one command, storing under `data_dir`.
+    #[cfg(feature = "emulator")]
+    pub async fn start(data_dir: &Path) -> Result<Self, Failure> {
+        use aymara_emulator::{Emulator, EmulatorConfig};
+        Emulator::start(EmulatorConfig {
+            data_dir: Some(data_dir.to_path_buf()),
+            api_keys: vec![LOCAL_KEY.to_string()],
+            ..EmulatorConfig::default()
         })
-        .await;
-    eprintln!("Aymara emulator stopped");
-    Ok(())
+        .await
+        .map(Local)
+        .map_err(|e| {
+            Failure::usage(format!(
+                "cannot start the local emulator in {}: {e}",
+                crate::output::path(data_dir)
+            ))
+        })
+    }
+
+    /// Refuses: this build has no emulator.
+    #[cfg(not(feature = "emulator"))]
+    pub async fn start(_data_dir: &Path) -> Result<Self, Failure> {
+        Err(Failure::usage(
+            "--local needs the emulator, which this build of aymara leaves out (cargo feature `emulator`)"
+                .to_owned(),
+        ))
+    }
+
+    /// The base URL to give the client.
+    pub fn base_url(&self) -> &str {
+        #[cfg(feature = "emulator")]
+        return self.0.base_url();
+        #[cfg(not(feature = "emulator"))]
+        match *self {}
+    }
+
+    /// Where it stores files.
+    pub fn data_dir(&self) -> &Path {
+        #[cfg(feature = "emulator")]
+        return self.0.data_dir();
+        #[cfg(not(feature = "emulator"))]
+        match *self {}
+    }
+
+    /// Stops it after letting in-flight requests finish.
+    pub async fn shutdown(self) {
+        #[cfg(feature = "emulator")]
+        self.0.shutdown().await;
+        #[cfg(not(feature = "emulator"))]
+        match self {}
+    }
 }

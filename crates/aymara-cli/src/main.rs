@@ -6,6 +6,8 @@ mod local;
 mod output;
 mod paths;
 mod progress;
+#[cfg(feature = "emulator")]
+mod serve;
 mod signals;
 
 use std::process::ExitCode;
@@ -73,7 +75,8 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Files(FilesCommand::Upload(args)) => commands::upload(args).await,
             Command::Files(FilesCommand::Create(args)) => commands::create(args).await,
-            Command::Serve(args) => local::serve(args).await,
+            #[cfg(feature = "emulator")]
+            Command::Serve(args) => serve::serve(args).await,
         }
     });
     match result {

@@ -53,3 +53,22 @@ pub use upload::{
     ProgressEvent, ProgressObserver, Upload, UploadControl, UploadHandle, UploadOptions,
     UploadOutcome, UploadProgress, UploadReport, UploadedFile,
 };
+
+/// What dependents hold can move into spawned tasks and be shared: checked at compile time.
+const _: fn() = || {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<Client>();
+    shareable::<Files>();
+    shareable::<Error>();
+    shareable::<UploadOptions>();
+    shareable::<Upload>();
+    shareable::<UploadHandle>();
+    shareable::<UploadControl>();
+    shareable::<UploadReport>();
+    shareable::<UploadOutcome>();
+    shareable::<UploadProgress>();
+    // The futures are spawnable: `tokio::spawn(upload.into_future())`.
+    fn spawnable<T: Send + 'static>() {}
+    spawnable::<<Upload as std::future::IntoFuture>::IntoFuture>();
+    spawnable::<<UploadHandle as std::future::IntoFuture>::IntoFuture>();
+};

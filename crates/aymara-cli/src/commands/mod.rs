@@ -7,15 +7,15 @@ pub use create::create;
 pub use upload::upload;
 
 use aymara::Client;
-use aymara_emulator::Emulator;
 
+use crate::Failure;
 use crate::cli::ApiArgs;
-use crate::{Failure, local};
+use crate::local::{self, Local};
 
 /// The client, and the emulator behind it with `--local` (kept alive while in use).
 pub struct Target {
     pub client: Client,
-    pub local: Option<Emulator>,
+    pub local: Option<Local>,
 }
 
 impl Target {
@@ -25,7 +25,7 @@ impl Target {
     pub async fn new(api: &ApiArgs) -> Result<Self, Failure> {
         let builder = Client::builder().max_retries(api.max_retries);
         let (builder, local) = if api.local {
-            let emulator = local::start_for_command(&api.data_dir).await?;
+            let emulator = Local::start(&api.data_dir).await?;
             let builder = builder
                 .api_key(local::LOCAL_KEY)
                 .base_url(emulator.base_url());
