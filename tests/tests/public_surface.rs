@@ -1,8 +1,10 @@
-//! Pins the public surface of the generated `aymara-api` crate: every public item and method
-//! signature, read from `generated.rs` with `syn`, normalized to one line each. A change in
-//! the spec or the generator that alters the API shows up here for review.
+//! Pins the public surfaces that dependents compile against: the generated `aymara-api`
+//! crate (read from `generated.rs`) and the hand-written `aymara` SDK (read module by module
+//! from `crates/aymara/src`). Every public item and signature is read with `syn` and
+//! normalized to one line, so any change to either API shows up here for review.
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 use syn::{Fields, ImplItem, Item, Signature, Type, Visibility, parse_quote};
 
@@ -53,6 +55,39 @@ fn is_pub(vis: &Visibility) -> bool {
     matches!(vis, Visibility::Public(_))
 }
 
+/// `#[non_exhaustive]` and `#[cfg(...)]` change what dependents may do: they are surface.
+fn markers(attrs: &[syn::Attribute]) -> String {
+    let mut out = String::new();
+    for attr in attrs {
+        if attr.path().is_ident("non_exhaustive") {
+            out.push_str("#[non_exhaustive] ");
+        } else if attr.path().is_ident("cfg") {
+            let meta = &attr.meta;
+            out.push_str(&one_line(parse_quote!(#[#meta] struct S;)).replace(" struct S;", " "));
+        }
+    }
+    out
+}
+
+/// `Name`, `Name(T, U)` or `Name { a: T }`.
+fn variant(v: &syn::Variant) -> String {
+    let fields = |fields: &Fields| -> Vec<String> {
+        fields
+            .iter()
+            .map(|f| match &f.ident {
+                Some(name) => format!("{name}: {}", ty(&f.ty)),
+                None => ty(&f.ty),
+            })
+            .collect()
+    };
+    let marker = markers(&v.attrs);
+    match &v.fields {
+        Fields::Unit => format!("{marker}{}", v.ident),
+        Fields::Unnamed(_) => format!("{marker}{}({})", v.ident, fields(&v.fields).join(", ")),
+        Fields::Named(_) => format!("{marker}{} {{ {} }}", v.ident, fields(&v.fields).join(", ")),
+    }
+}
+
 fn list(items: &[Item], path: &str, out: &mut String) {
     for item in items {
         match item {
@@ -83,7 +118,8 @@ fn list(items: &[Item], path: &str, out: &mut String) {
                 let name = one_line(parse_quote!(struct #s_ident #generics;));
                 writeln!(
                     out,
-                    "{path}: {} {{ {} }}{}",
+                    "{path}: {}{} {{ {} }}{}",
+                    markers(&s.attrs),
                     name.trim_end_matches(';'),
                     fields.join(", "),
                     derives(&s.attrs)
@@ -91,21 +127,48 @@ fn list(items: &[Item], path: &str, out: &mut String) {
                 .ok();
             }
             Item::Enum(e) if is_pub(&e.vis) => {
-                let variants: Vec<String> =
-                    e.variants.iter().map(|v| v.ident.to_string()).collect();
+                let variants: Vec<String> = e.variants.iter().map(variant).collect();
                 writeln!(
                     out,
-                    "{path}: enum {} {{ {} }}",
+                    "{path}: {}enum {} {{ {} }}{}",
+                    markers(&e.attrs),
                     e.ident,
-                    variants.join(", ")
+                    variants.join(", "),
+                    derives(&e.attrs)
                 )
                 .ok();
             }
             Item::Trait(t) if is_pub(&t.vis) => {
-                writeln!(out, "{path}: trait {}", t.ident).ok();
+                let supertraits: Vec<String> = t
+                    .supertraits
+                    .iter()
+                    .map(|b| one_line(parse_quote!(fn f<T: #b>() {})))
+                    .map(|f| f["fn f<T: ".len()..f.len() - "> () {}".len()].to_string())
+                    .collect();
+                writeln!(
+                    out,
+                    "{path}: trait {}: {}",
+                    t.ident,
+                    supertraits.join(" + ")
+                )
+                .ok();
+                for member in &t.items {
+                    if let syn::TraitItem::Fn(f) = member {
+                        writeln!(out, "{path}: trait {} {{ {} }}", t.ident, signature(&f.sig)).ok();
+                    }
+                }
+            }
+            Item::Const(c) if is_pub(&c.vis) => {
+                writeln!(out, "{path}: const {}: {}", c.ident, ty(&c.ty)).ok();
+            }
+            Item::Type(t) if is_pub(&t.vis) => {
+                let mut t = t.clone();
+                t.attrs.clear();
+                let line = one_line(Item::Type(t));
+                writeln!(out, "{path}: {line}").ok();
             }
             Item::Fn(f) if is_pub(&f.vis) => {
-                writeln!(out, "{path}: {}", signature(&f.sig)).ok();
+                writeln!(out, "{path}: {}{}", markers(&f.attrs), signature(&f.sig)).ok();
             }
             Item::Impl(i) => {
                 let self_ty = ty(&i.self_ty);
@@ -119,8 +182,13 @@ fn list(items: &[Item], path: &str, out: &mut String) {
                             if let ImplItem::Fn(f) = member
                                 && is_pub(&f.vis)
                             {
-                                writeln!(out, "{path}: impl {self_ty} {{ {} }}", signature(&f.sig))
-                                    .ok();
+                                writeln!(
+                                    out,
+                                    "{path}: impl {self_ty} {{ {}{} }}",
+                                    markers(&f.attrs),
+                                    signature(&f.sig)
+                                )
+                                .ok();
                             }
                         }
                     }
@@ -164,4 +232,67 @@ fn generated_public_surface() {
         }
     }
     insta::assert_snapshot!("aymara_api_public_surface", listing);
+}
+
+/// The file of module `name` declared in `dir` (`name.rs` or `name/mod.rs`).
+fn module_file(dir: &Path, name: &str) -> PathBuf {
+    let flat = dir.join(format!("{name}.rs"));
+    if flat.exists() {
+        flat
+    } else {
+        dir.join(name).join("mod.rs")
+    }
+}
+
+/// Lists a hand-written crate module by module, following `mod` declarations to their
+/// files (test modules left out), so items re-exported from private modules are seen too.
+fn list_crate(file: &Path, path: &str, out: &mut String) {
+    let source =
+        std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let parsed = syn::parse_file(&source).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let items: Vec<Item> = parsed
+        .items
+        .into_iter()
+        .filter(|item| !matches!(item, Item::Mod(m) if m.attrs.iter().any(is_cfg_test)))
+        .collect();
+    list(&items, path, out);
+    let dir = match file.file_name().and_then(|n| n.to_str()) {
+        Some("lib.rs") | Some("mod.rs") => file.parent().map(Path::to_path_buf),
+        _ => file
+            .parent()
+            .map(|p| p.join(file.file_stem().unwrap_or_default())),
+    }
+    .unwrap_or_default();
+    for item in &items {
+        if let Item::Mod(m) = item
+            && m.content.is_none()
+        {
+            let inner = format!("{path}::{}", m.ident);
+            if !is_pub(&m.vis) {
+                // Private modules' `pub` items are public only through re-exports, which
+                // the parent's `pub use` lines show; list them under their module anyway.
+                writeln!(out, "{path}: mod {}", m.ident).ok();
+            }
+            list_crate(&module_file(&dir, &m.ident.to_string()), &inner, out);
+        }
+    }
+}
+
+fn is_cfg_test(attr: &syn::Attribute) -> bool {
+    attr.path().is_ident("cfg")
+        && attr
+            .parse_args::<syn::Ident>()
+            .is_ok_and(|ident| ident == "test")
+}
+
+#[test]
+fn aymara_public_surface() {
+    let lib = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/aymara/src/lib.rs");
+    let mut listing = String::new();
+    list_crate(&lib, "aymara", &mut listing);
+    assert!(
+        listing.contains("aymara: pub use upload::{"),
+        "the re-exports are listed:\n{listing}"
+    );
+    insta::assert_snapshot!("aymara_public_surface", listing);
 }

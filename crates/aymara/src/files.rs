@@ -12,7 +12,7 @@ use http::header::HeaderMap;
 
 use crate::attempt::{Answered, Attempt};
 use crate::retry::RetryPolicy;
-use crate::types::{CreateRequest, CreateResponse};
+use crate::types::{CreateRequest, CreateResponse, FromGenerated};
 use crate::upload::{Upload, UploadOptions};
 use crate::{Client, Error, error, urls};
 
@@ -159,7 +159,7 @@ impl Files {
     where
         Fut:
             Future<Output = Result<aymara_api::ResponseValue<G>, aymara_api::Error<ErrorResponse>>>,
-        T: From<G>,
+        T: FromGenerated<G>,
     {
         let inner = &self.client.inner;
         let url = urls::redact(&inner.base_url);
@@ -181,7 +181,7 @@ impl Files {
                     Ok(value) => Ok(Response {
                         status: value.status(),
                         headers: value.headers().clone(),
-                        body: T::from(value.into_inner()),
+                        body: T::from_generated(value.into_inner()),
                     }),
                     Err(err) => Err(error::from_generated(
                         err,

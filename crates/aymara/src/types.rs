@@ -11,6 +11,12 @@ use aymara_api::types as generated;
 
 use crate::urls;
 
+/// Conversion from the generated client's answer types. Crate-private on purpose: a public
+/// `From` impl would put the generated (0.x, spec-shaped) types into this crate's API.
+pub(crate) trait FromGenerated<G> {
+    fn from_generated(generated: G) -> Self;
+}
+
 /// One file to ask a presigned URL for, in a [`CreateRequest`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CreateFile {
@@ -172,8 +178,8 @@ impl fmt::Debug for FileUpload {
     }
 }
 
-impl From<generated::FileUpload> for FileUpload {
-    fn from(item: generated::FileUpload) -> Self {
+impl FromGenerated<generated::FileUpload> for FileUpload {
+    fn from_generated(item: generated::FileUpload) -> Self {
         Self {
             local_file_path: item.local_file_path,
             file_uuid: item.file_uuid,
@@ -215,11 +221,15 @@ impl CreateResponse {
     }
 }
 
-impl From<generated::FileUploadResponse> for CreateResponse {
-    fn from(answer: generated::FileUploadResponse) -> Self {
+impl FromGenerated<generated::FileUploadResponse> for CreateResponse {
+    fn from_generated(answer: generated::FileUploadResponse) -> Self {
         Self {
             workspace_uuid: answer.workspace_uuid,
-            files: answer.files.into_iter().map(FileUpload::from).collect(),
+            files: answer
+                .files
+                .into_iter()
+                .map(FileUpload::from_generated)
+                .collect(),
         }
     }
 }
