@@ -28,6 +28,8 @@
 #![deny(missing_docs)]
 
 mod attempt;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod client;
 pub mod display;
 mod error;

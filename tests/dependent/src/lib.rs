@@ -209,3 +209,14 @@ mod tests {
         assert!(lines[4].ends_with("cancelled"));
     }
 }
+
+/// The same job from synchronous code.
+pub fn upload_blocking() -> Result<usize, Error> {
+    let client = aymara::blocking::Client::builder()
+        .api_key("key")
+        .max_retries(1)
+        .build()?;
+    let _ = client.files().create(&CreateRequest::new())?;
+    let report = client.files().upload(["a.csv"], UploadOptions::new())?;
+    Ok(report.uploaded().count())
+}

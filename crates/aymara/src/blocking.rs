@@ -1,0 +1,201 @@
+//! The same calls for synchronous code, like `reqwest::blocking`: scripts, sync services and
+//! build tools need no async runtime of their own. Behind the `blocking` feature.
+//!
+//! A [`blocking::Client`](Client) owns a small tokio runtime and runs each call to the end
+//! on it. Call it from ordinary threads; inside an async runtime use the async API instead
+//! (a blocking call there returns [`Error::Config`] rather than stalling the runtime).
+//!
+//! ```no_run
+//! # fn main() -> Result<(), aymara::Error> {
+//! let client = aymara::blocking::Client::from_env()?;
+//! let report = client
+//!     .files()
+//!     .upload(["data/prompts.csv"], aymara::UploadOptions::new())?;
+//! println!("{} uploaded", report.uploaded().count());
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::types::{CreateRequest, CreateResponse};
+use crate::{Error, Response, UploadOptions, UploadReport};
+
+/// Worker threads of a blocking client's runtime: enough to keep transfers and TLS busy
+/// while the calling thread waits.
+const WORKER_THREADS: usize = 2;
+
+/// The runtime calls run on. Shut down in the background on drop, so dropping a client
+/// never blocks and never panics, whatever thread it happens on.
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Runtime {
+    fn new() -> Result<Self, Error> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(WORKER_THREADS)
+            .thread_name("aymara-blocking")
+            .enable_all()
+            .build()
+            .map(|runtime| Self(Some(runtime)))
+            .map_err(|e| Error::Config(format!("cannot start the blocking client's runtime: {e}")))
+    }
+
+    /// Runs `future` to the end on this runtime, refusing to from inside another runtime.
+    fn block_on<T>(&self, future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::Config(
+                "aymara::blocking was called from inside an async runtime; use the async API there"
+                    .into(),
+            ));
+        }
+        match &self.0 {
+            Some(runtime) => runtime.block_on(future),
+            None => Err(Error::Config("the blocking client is shut down".into())),
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// A client for synchronous code. Cheap to clone: clones share the connection pool, the
+/// retry budget and the runtime.
+#[derive(Clone)]
+pub struct Client {
+    client: crate::Client,
+    runtime: Arc<Runtime>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("blocking::Client")
+            .field("client", &self.client)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client configured from `AYMARA_AI_API_KEY` and, if set, `AYMARA_AI_BASE_URL`.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::builder().from_env().build()
+    }
+
+    /// A builder for a client configured in code.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder {
+            builder: crate::Client::builder(),
+        }
+    }
+
+    /// The Files API.
+    pub fn files(&self) -> Files {
+        Files {
+            files: self.client.files(),
+            runtime: self.runtime.clone(),
+        }
+    }
+
+    /// The base URL API calls go to.
+    pub fn base_url(&self) -> &str {
+        self.client.base_url()
+    }
+}
+
+/// Configures a blocking [`Client`]; the settings are those of
+/// [`aymara::ClientBuilder`](crate::ClientBuilder).
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    builder: crate::ClientBuilder,
+}
+
+impl ClientBuilder {
+    /// See [`crate::ClientBuilder::from_env`].
+    pub fn from_env(self) -> Self {
+        Self {
+            builder: self.builder.from_env(),
+        }
+    }
+
+    /// See [`crate::ClientBuilder::api_key`].
+    pub fn api_key(self, key: impl Into<String>) -> Self {
+        Self {
+            builder: self.builder.api_key(key),
+        }
+    }
+
+    /// See [`crate::ClientBuilder::base_url`].
+    pub fn base_url(self, url: impl Into<String>) -> Self {
+        Self {
+            builder: self.builder.base_url(url),
+        }
+    }
+
+    /// See [`crate::ClientBuilder::timeout`].
+    pub fn timeout(self, timeout: Duration) -> Self {
+        Self {
+            builder: self.builder.timeout(timeout),
+        }
+    }
+
+    /// See [`crate::ClientBuilder::connect_timeout`].
+    pub fn connect_timeout(self, timeout: Duration) -> Self {
+        Self {
+            builder: self.builder.connect_timeout(timeout),
+        }
+    }
+
+    /// See [`crate::ClientBuilder::max_retries`].
+    pub fn max_retries(self, retries: u32) -> Self {
+        Self {
+            builder: self.builder.max_retries(retries),
+        }
+    }
+
+    /// Checks the configuration, starts the runtime and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        Ok(Client {
+            client: self.builder.build()?,
+            runtime: Arc::new(Runtime::new()?),
+        })
+    }
+}
+
+/// The Files API, for synchronous code. Get one with [`Client::files`].
+#[derive(Clone)]
+pub struct Files {
+    files: crate::Files,
+    runtime: Arc<Runtime>,
+}
+
+impl fmt::Debug for Files {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("blocking::Files").finish_non_exhaustive()
+    }
+}
+
+impl Files {
+    /// See [`crate::Files::create`].
+    pub fn create(&self, request: &CreateRequest) -> Result<Response<CreateResponse>, Error> {
+        self.runtime.block_on(self.files.create(request))
+    }
+
+    /// See [`crate::Files::upload`]: the whole job, returning when every file has an outcome.
+    pub fn upload<P: Into<PathBuf>>(
+        &self,
+        paths: impl IntoIterator<Item = P>,
+        options: UploadOptions,
+    ) -> Result<UploadReport, Error> {
+        let upload = self.files.upload(paths, options);
+        // Started inside the runtime: the upload spawns its task there.
+        self.runtime.block_on(async move { upload.await })
+    }
+}
