@@ -198,6 +198,17 @@ pub fn fake_answer() -> CreateResponse {
     )
 }
 
+/// The same job from synchronous code.
+pub fn upload_blocking() -> Result<usize, Error> {
+    let client = aymara::blocking::Client::builder()
+        .api_key("key")
+        .max_retries(1)
+        .build()?;
+    let _ = client.files().create(&CreateRequest::new())?;
+    let report = client.files().upload(["a.csv"], UploadOptions::new())?;
+    Ok(report.uploaded().count())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -208,15 +219,4 @@ mod tests {
         assert!(lines[1].contains("403 Forbidden"), "{lines:?}");
         assert!(lines[4].ends_with("cancelled"));
     }
-}
-
-/// The same job from synchronous code.
-pub fn upload_blocking() -> Result<usize, Error> {
-    let client = aymara::blocking::Client::builder()
-        .api_key("key")
-        .max_retries(1)
-        .build()?;
-    let _ = client.files().create(&CreateRequest::new())?;
-    let report = client.files().upload(["a.csv"], UploadOptions::new())?;
-    Ok(report.uploaded().count())
 }
