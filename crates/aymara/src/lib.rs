@@ -46,7 +46,9 @@ pub use error::{
     ApiError, ApiErrorKind, BODY_SNIPPET_LIMIT, BoxError, Error, ErrorCode, PlanError, PlanProblem,
     StorageError,
 };
-pub use files::{Files, Response};
+pub use files::{
+    DirectUpload, FileList, Files, ListOptions, MAX_PAGE_SIZE, Response, WaitOptions, WaitOutcome,
+};
 pub use retry::{DEFAULT_MAX_RETRIES, RETRY_BUDGET, RETRY_COST, TIMEOUT_RETRY_COST};
 pub use upload::{
     DEFAULT_CONCURRENCY, MAX_BATCH_SIZE, MAX_FILE_SIZE, MIN_TRANSFER_RATE, OutcomeKind,

@@ -27,6 +27,10 @@ pub use plan::MAX_FILE_SIZE;
 pub use progress::UploadProgress;
 pub use report::{OutcomeKind, UploadOutcome, UploadReport, UploadedFile};
 pub use transfer::MIN_TRANSFER_RATE;
+// What the direct upload shares with this flow: the checks of a path, and the body read
+// from disk.
+pub(crate) use plan::plan;
+pub(crate) use transfer::{file_body, transfer_limit};
 
 use crate::{Client, Error};
 use engine::Control;
