@@ -3,8 +3,10 @@
 //! Pages are walked by offset, as the service documents: ask again with `offset` advanced
 //! by the items received until `offset >= count` or a page comes back empty. The walk is
 //! guarded against servers that misbehave and against changes made while it runs: an item
-//! already given is never given again (by uuid), and the walk never goes past the smallest
-//! `count` any page reported, so it ends whatever the server answers.
+//! already given is never given again (by uuid); the walk never goes past the `count` the
+//! latest page reported (files added meanwhile may or may not be listed); and a page with nothing new ends it when no count bounds it,
+//! or when the page before had nothing new either (a server ignoring `offset`). So it ends
+//! whatever the server answers.
 
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
@@ -120,12 +122,14 @@ pub struct FileList {
     options: ListOptions,
     /// Where the next page starts.
     offset: u64,
-    /// The smallest `count` reported so far: the walk never goes past it.
+    /// The latest `count` reported: the walk never goes past it.
     bound: Option<u64>,
     /// Uuids already given.
     seen: HashSet<String>,
     /// Items of the last page not read yet (when read one at a time).
     buffered: VecDeque<FileDetail>,
+    /// Whether the last page brought nothing new.
+    stale: bool,
     fetching: Option<Fetch>,
     done: bool,
 }
@@ -151,14 +155,15 @@ impl FileList {
             bound: None,
             seen: HashSet::new(),
             buffered: VecDeque::new(),
+            stale: false,
             fetching: None,
             done: false,
         }
     }
 
-    /// How many files match, as far as the pages fetched so far said (the smallest count
-    /// reported); `None` before the first page, or if the service never said.
-    pub fn count(&self) -> Option<u64> {
+    /// How many files match, as the latest page fetched said; `None` before the first page,
+    /// or if the service never said.
+    pub fn total(&self) -> Option<u64> {
         self.bound
     }
 
@@ -236,19 +241,20 @@ impl FileList {
             return None;
         }
         if let Some(count) = page.count() {
-            self.bound = Some(self.bound.map_or(count, |bound| bound.min(count)));
+            self.bound = Some(count);
         }
         self.offset = self.offset.saturating_add(received);
         let seen = &mut self.seen;
         page.retain(|file| seen.insert(file.file_uuid().to_owned()));
         if page.items().is_empty() {
-            // Nothing new. Without a count, a server that ignores `offset` would repeat
-            // this page for ever: stop. With one, the bound ends the walk.
-            if self.bound.is_none() {
-                self.done = true;
-            }
+            // Nothing new: files added before the offset can push a page of repeats, but a
+            // second in a row, or one with no count to bound the walk, is a server that
+            // ignores `offset` and would repeat it for ever.
+            self.done = self.stale || self.bound.is_none();
+            self.stale = true;
             return None;
         }
+        self.stale = false;
         Some(page)
     }
 }
@@ -288,14 +294,27 @@ mod tests {
     }
 
     #[test]
-    fn repeats_are_dropped_and_the_smallest_count_bounds_the_walk() {
+    fn repeats_are_dropped_and_the_latest_count_bounds_the_walk() {
         let mut walk = list();
         assert_eq!(uuids(walk.take(page(&["a", "b"], Some(9)))), ["a", "b"]);
         assert_eq!(uuids(walk.take(page(&["b", "c"], Some(4)))), ["c"]);
-        assert_eq!((walk.offset, walk.count()), (4, Some(4)));
-        // A later, larger count does not move the bound.
-        assert!(walk.take(page(&["a"], Some(100))).is_none());
-        assert_eq!((walk.count(), walk.done), (Some(4), false));
+        assert_eq!((walk.offset, walk.total(), walk.done), (4, Some(4), false));
+        // A page without a count keeps the last one.
+        assert_eq!(uuids(walk.take(page(&["d"], None))), ["d"]);
+        assert_eq!((walk.offset, walk.total()), (5, Some(4)));
+    }
+
+    #[test]
+    fn two_pages_of_repeats_in_a_row_end_the_walk() {
+        let mut walk = list();
+        assert_eq!(uuids(walk.take(page(&["a", "b"], Some(1000)))), ["a", "b"]);
+        assert!(walk.take(page(&["a", "b"], Some(1000))).is_none());
+        assert!(
+            !walk.done,
+            "one page of repeats can be files added meanwhile"
+        );
+        assert!(walk.take(page(&["a", "b"], Some(1000))).is_none());
+        assert!(walk.done);
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod presign;
 mod progress;
 mod report;
 mod transfer;
+mod wait;
 
 use std::future::{Future, IntoFuture};
 use std::path::PathBuf;
