@@ -235,13 +235,13 @@ impl FileList {
 
     /// Advances the walk past `page`; returns its items not given before, if any.
     fn take(&mut self, mut page: FilePage) -> Option<FilePage> {
+        if let Some(count) = page.count() {
+            self.bound = Some(count);
+        }
         let received = page.items().len() as u64;
         if received == 0 {
             self.done = true;
             return None;
-        }
-        if let Some(count) = page.count() {
-            self.bound = Some(count);
         }
         self.offset = self.offset.saturating_add(received);
         let seen = &mut self.seen;
@@ -320,8 +320,8 @@ mod tests {
     #[test]
     fn an_empty_page_or_a_repeat_without_count_ends_the_walk() {
         let mut walk = list();
-        assert!(walk.take(page(&[], Some(10))).is_none());
-        assert!(walk.done);
+        assert!(walk.take(page(&[], Some(0))).is_none());
+        assert_eq!((walk.done, walk.total()), (true, Some(0)));
         let mut walk = list();
         assert_eq!(uuids(walk.take(page(&["a"], None))), ["a"]);
         assert!(!walk.done);
