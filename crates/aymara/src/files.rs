@@ -1,6 +1,10 @@
 //! `client.files()`: the Files resource, and the one path every API call takes (retries,
 //! time limit, bounded body, typed errors, request ids, tracing).
 
+mod direct;
+mod list;
+mod wait;
+
 use std::future::Future;
 use std::ops::Deref;
 use std::path::PathBuf;
@@ -10,13 +14,9 @@ use aymara_api::types::ErrorResponse;
 use http::StatusCode;
 use http::header::HeaderMap;
 
-mod direct;
-mod list;
-mod wait;
-
 pub use direct::DirectUpload;
 pub use list::{FileList, ListOptions, MAX_PAGE_SIZE};
-pub use wait::{WaitOptions, WaitOutcome};
+pub use wait::{DEFAULT_WAIT_DEADLINE, WaitOptions, WaitOutcome};
 
 use crate::attempt::{Answered, Attempt};
 use crate::retry::RetryPolicy;

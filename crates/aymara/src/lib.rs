@@ -18,6 +18,11 @@
 //! # }
 //! ```
 //!
+//! The rest of the Files resource is there too: [`Files::list`] (a `Stream` over every
+//! page), [`Files::get`], [`Files::delete`], [`Files::status`], [`Files::frames`],
+//! [`Files::wait_for_processing`] (poll until a video is processed, with a deadline), and
+//! [`Files::upload_direct`] (one file in a multipart request).
+//!
 //! Errors are one type, [`Error`]. The API key and the signatures of presigned URLs never
 //! appear in errors, `Debug` output or `tracing` events. Redirects are never followed,
 //! every answer is read with a limit, and every wait has a deadline.
@@ -47,7 +52,8 @@ pub use error::{
     StorageError,
 };
 pub use files::{
-    DirectUpload, FileList, Files, ListOptions, MAX_PAGE_SIZE, Response, WaitOptions, WaitOutcome,
+    DEFAULT_WAIT_DEADLINE, DirectUpload, FileList, Files, ListOptions, MAX_PAGE_SIZE, Response,
+    WaitOptions, WaitOutcome,
 };
 pub use retry::{DEFAULT_MAX_RETRIES, RETRY_BUDGET, RETRY_COST, TIMEOUT_RETRY_COST};
 pub use upload::{
