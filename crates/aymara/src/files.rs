@@ -20,7 +20,9 @@ pub use wait::{DEFAULT_WAIT_DEADLINE, WaitOptions, WaitOutcome};
 
 use crate::attempt::{Answered, Attempt};
 use crate::retry::RetryPolicy;
-use crate::types::{CreateRequest, CreateResponse, FileDetail, FileFrames, FilePage, FileStatus};
+use crate::types::{
+    CreateRequest, CreateResponse, FileDetail, FileFrames, FilePage, FileStatus, FromGenerated,
+};
 use crate::upload::{Upload, UploadOptions};
 use crate::{Client, Error, error, urls};
 
@@ -336,7 +338,7 @@ impl Files {
     ) -> Result<Response<T>, Error>
     where
         Fut: Future<Output = Generated<G>>,
-        T: From<G>,
+        T: FromGenerated<G>,
     {
         let limit = self.client.inner.timeout;
         self.attempts(operation, limit, on_retry, || {
@@ -360,7 +362,7 @@ impl Files {
     where
         Fut: Future<Output = Result<reqwest::Request, Error>>,
         G: serde::de::DeserializeOwned,
-        T: From<G>,
+        T: FromGenerated<G>,
     {
         let api = &self.client.inner.api;
         let once = || async {
@@ -413,7 +415,7 @@ impl Files {
         sent: impl Future<Output = Generated<G>>,
     ) -> Result<Response<T>, Error>
     where
-        T: From<G>,
+        T: FromGenerated<G>,
     {
         let inner = &self.client.inner;
         let (result, meta) = aymara_api::capture_response_meta(sent).await;
@@ -421,7 +423,7 @@ impl Files {
             Ok(value) => Ok(Response {
                 status: value.status(),
                 headers: value.headers().clone(),
-                body: T::from(value.into_inner()),
+                body: T::from_generated(value.into_inner()),
             }),
             Err(err) => Err(error::from_generated(
                 err,

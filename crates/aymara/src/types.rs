@@ -22,6 +22,17 @@ pub use status::{FileStatus, ProcessingStatus};
 
 use crate::urls;
 
+/// Conversion from the generated client's answer types. Crate-private on purpose: a public
+/// `From` impl would put the generated (0.x, spec-shaped) types into this crate's API.
+pub(crate) trait FromGenerated<G> {
+    fn from_generated(generated: G) -> Self;
+}
+
+/// An answer without a body (a 204).
+impl FromGenerated<()> for () {
+    fn from_generated((): ()) {}
+}
+
 /// One file to ask a presigned URL for, in a [`CreateRequest`], or one for the service to
 /// fetch from a URL.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -263,8 +274,8 @@ impl fmt::Debug for FileUpload {
     }
 }
 
-impl From<generated::FileUpload> for FileUpload {
-    fn from(item: generated::FileUpload) -> Self {
+impl FromGenerated<generated::FileUpload> for FileUpload {
+    fn from_generated(item: generated::FileUpload) -> Self {
         Self {
             local_file_path: item.local_file_path,
             file_uuid: item.file_uuid,
@@ -312,11 +323,15 @@ impl CreateResponse {
     }
 }
 
-impl From<generated::FileUploadResponse> for CreateResponse {
-    fn from(answer: generated::FileUploadResponse) -> Self {
+impl FromGenerated<generated::FileUploadResponse> for CreateResponse {
+    fn from_generated(answer: generated::FileUploadResponse) -> Self {
         Self {
             workspace_uuid: answer.workspace_uuid,
-            files: answer.files.into_iter().map(FileUpload::from).collect(),
+            files: answer
+                .files
+                .into_iter()
+                .map(FileUpload::from_generated)
+                .collect(),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use aymara_api::types as generated;
 use serde_json::{Map, Value};
 
-use crate::types::timestamp;
+use crate::types::{FromGenerated, timestamp};
 use crate::{display, urls};
 
 /// What kind of file the service made of it. Also the filter of
@@ -266,8 +266,8 @@ impl fmt::Debug for FileDetail {
     }
 }
 
-impl From<generated::FileDetail> for FileDetail {
-    fn from(file: generated::FileDetail) -> Self {
+impl FromGenerated<generated::FileDetail> for FileDetail {
+    fn from_generated(file: generated::FileDetail) -> Self {
         Self {
             file_uuid: file.file_uuid,
             content_type: file.content_type,

@@ -4,6 +4,7 @@ use std::fmt;
 
 use aymara_api::types as generated;
 
+use crate::types::FromGenerated;
 use crate::urls;
 
 /// A processed video's frames: presigned download URLs sorted by frame number, valid 30
@@ -62,8 +63,8 @@ impl fmt::Debug for FileFrames {
     }
 }
 
-impl From<generated::FileFrames> for FileFrames {
-    fn from(frames: generated::FileFrames) -> Self {
+impl FromGenerated<generated::FileFrames> for FileFrames {
+    fn from_generated(frames: generated::FileFrames) -> Self {
         Self {
             file_uuid: frames.file_uuid,
             frame_count: u64::try_from(frames.frame_count).unwrap_or(0),

@@ -2,7 +2,7 @@
 
 use aymara_api::types as generated;
 
-use crate::types::FileDetail;
+use crate::types::{FileDetail, FromGenerated};
 
 /// One page of a file listing: its items, and how many files match in all.
 ///
@@ -59,10 +59,14 @@ impl FilePage {
     }
 }
 
-impl From<generated::FileListResponse> for FilePage {
-    fn from(page: generated::FileListResponse) -> Self {
+impl FromGenerated<generated::FileListResponse> for FilePage {
+    fn from_generated(page: generated::FileListResponse) -> Self {
         Self {
-            items: page.items.into_iter().map(FileDetail::from).collect(),
+            items: page
+                .items
+                .into_iter()
+                .map(FileDetail::from_generated)
+                .collect(),
             // A negative count is nonsense: nothing more to fetch.
             count: page.count.map(|n| u64::try_from(n).unwrap_or(0)),
             offset: 0,

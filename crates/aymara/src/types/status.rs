@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use aymara_api::types as generated;
 
 use crate::display;
-use crate::types::timestamp;
+use crate::types::{FromGenerated, timestamp};
 
 /// Where a file's processing stands. The service may add states: an unknown one is kept as
 /// [`ProcessingStatus::Other`], never an error.
@@ -163,8 +163,8 @@ impl FileStatus {
     }
 }
 
-impl From<generated::FileStatus> for FileStatus {
-    fn from(status: generated::FileStatus) -> Self {
+impl FromGenerated<generated::FileStatus> for FileStatus {
+    fn from_generated(status: generated::FileStatus) -> Self {
         Self {
             file_uuid: status.file_uuid,
             processing_status: ProcessingStatus::from(status.processing_status.as_str()),
