@@ -630,3 +630,24 @@ async fn a_remote_uri_is_fetched_by_the_service_not_uploaded() {
         .unwrap();
     assert!(outcome.error_message().is_some(), "{outcome}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_hard_stop_ends_the_waits_and_keeps_the_stored_files() {
+    let emulator = emulator(Duration::from_secs(60)).await;
+    let client = client(&emulator);
+    let dir = tempfile::tempdir().unwrap();
+    let clip = write(dir.path(), "clip.mp4", &[7; 1000]);
+    let options = UploadOptions::new().wait_for_processing(WaitOptions::new());
+    let upload = client.files().upload([&clip], options).start();
+    let control = upload.control();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(control.progress().files_uploaded, 0, "still waiting");
+    control.stop();
+    let report = upload.await.unwrap();
+    let file = report
+        .uploaded()
+        .next()
+        .expect("stored, so reported stored");
+    assert!(file.processing().is_none(), "{file:?}");
+    assert!(emulator.object(file.file_uuid()).is_some());
+}
