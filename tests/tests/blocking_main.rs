@@ -4,8 +4,8 @@
 
 use std::sync::mpsc;
 
-use aymara::types::{CreateFile, CreateRequest};
-use aymara::{Error, UploadOptions};
+use aymara::types::{CreateFile, CreateRequest, ProcessingStatus};
+use aymara::{ApiErrorKind, Error, ListOptions, UploadOptions, WaitOptions, WaitOutcome};
 use aymara_emulator::{Emulator, EmulatorConfig};
 
 /// An emulator served by a runtime of its own (its worker threads, not this one).
@@ -54,6 +54,36 @@ fn main() {
         .create(&CreateRequest::new().file(CreateFile::local("x.csv")))
         .unwrap();
     assert_eq!(answer.files().len(), 1);
+
+    // The rest of the Files resource: list every page, get, status, wait, delete, direct.
+    let listed: Vec<String> = client
+        .files()
+        .list(ListOptions::new().page_size(2))
+        .map(|file| file.unwrap().file_uuid().to_owned())
+        .collect();
+    assert_eq!(listed.len(), 4, "three uploads and one presign: {listed:?}");
+    let first = report.uploaded().next().unwrap().file_uuid().to_owned();
+    assert_eq!(client.files().get(&first).unwrap().file_uuid(), first);
+    let status = client.files().status(&first).unwrap();
+    assert_eq!(status.processing_status(), &ProcessingStatus::Completed);
+    let waited = client
+        .files()
+        .wait_for_processing(&first, WaitOptions::new())
+        .unwrap();
+    assert!(matches!(waited, WaitOutcome::Completed(_)), "{waited}");
+    client.files().delete(&first).unwrap();
+    let gone = client.files().get(&first).unwrap_err();
+    assert!(
+        matches!(&gone, Error::Api(api) if api.kind() == ApiErrorKind::NotFound),
+        "{gone:?}"
+    );
+    let direct = client
+        .files()
+        .upload_direct(&paths[0])
+        .content_type("text/csv")
+        .send()
+        .unwrap();
+    assert!(emulator.object(direct.file_uuid().unwrap()).is_some());
 
     // Bad input is a plan error, as in the async API.
     let missing = client

@@ -119,3 +119,124 @@ async fn an_upload_against_example_urls_fails_per_file_and_says_why() {
         "{error}"
     );
 }
+
+/// The calls of the Files resource beyond `create`, each with what came back: the answer's
+/// headers on success.
+const OPERATIONS: [&str; 7] = [
+    "create_remote",
+    "list",
+    "get",
+    "delete",
+    "status",
+    "frames",
+    "upload_direct",
+];
+
+const UUID: &str = "9b2f6c1e-4a7d-4e3b-8f15-2c6d9e0a7b34";
+const WORKSPACE: &str = "3f1c8e6a-2b9d-4c1e-9a57-0d8f5e2b7c41";
+
+async fn call(
+    client: &Client,
+    operation: &str,
+    file: &std::path::Path,
+) -> Result<HeaderMap, Error> {
+    use aymara::ListOptions;
+    use aymara::types::FileType;
+    let files = client.files();
+    Ok(match operation {
+        "create_remote" => {
+            let request = CreateRequest::new()
+                .workspace_uuid(WORKSPACE)
+                .file(CreateFile::remote("https://example.com/clip.mp4").content_type("video/mp4"));
+            files.create(&request).await?.headers().clone()
+        }
+        "list" => {
+            let options = ListOptions::new()
+                .workspace_uuid(WORKSPACE)
+                .file_type(FileType::Image)
+                .page_size(2);
+            let page = files.list_page(&options, 2).await?;
+            assert!(!page.items().is_empty() && page.count().is_some());
+            page.headers().clone()
+        }
+        "get" => {
+            let file = files.get(UUID).await?;
+            assert!(!file.file_uuid().is_empty());
+            file.headers().clone()
+        }
+        "delete" => files.delete(UUID).await?.headers().clone(),
+        "status" => {
+            let status = files.status(UUID).await?;
+            assert!(!status.processing_status().as_str().is_empty());
+            status.headers().clone()
+        }
+        "frames" => {
+            let frames = files.frames(UUID).await?;
+            assert_eq!(frames.frame_urls().len() as u64, frames.frame_count());
+            frames.headers().clone()
+        }
+        "upload_direct" => {
+            let answer = files.upload_direct(file).workspace_uuid(WORKSPACE).await?;
+            assert!(answer.file_uuid().is_some());
+            answer.headers().clone()
+        }
+        other => unreachable!("{other}"),
+    })
+}
+
+#[tokio::test]
+async fn prism_accepts_every_operation_we_send_and_we_parse_every_documented_answer() {
+    let prism = Prism::mock();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cat.png");
+    std::fs::write(&file, b"\x89PNG\r\n\x1a\n").unwrap();
+
+    for operation in OPERATIONS {
+        let headers = call(&client(&prism, None), operation, &file)
+            .await
+            .unwrap_or_else(|e| panic!("{operation}: {e}"));
+        assert!(
+            !headers.contains_key("sl-violations"),
+            "{operation}: {:?}",
+            headers.get("sl-violations")
+        );
+    }
+
+    // Prism does check these requests: a direct upload without its `file` part is refused.
+    let refused = reqwest::Client::new()
+        .post(format!("{}/v2/files/-/uploads", prism.url()))
+        .header("x-api-key", "k")
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body("--x\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\n1\r\n--x--\r\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 422);
+    assert!(refused.headers().contains_key("sl-violations"));
+
+    for operation in OPERATIONS {
+        for (status, kind) in [
+            (401, ApiErrorKind::Authentication),
+            (404, ApiErrorKind::NotFound),
+            (409, ApiErrorKind::Conflict),
+            (422, ApiErrorKind::UnprocessableEntity),
+            (503, ApiErrorKind::ServiceUnavailable),
+        ] {
+            let error = call(&client(&prism, Some(status)), operation, &file)
+                .await
+                .unwrap_err();
+            let Error::Api(api) = &error else {
+                panic!("{operation} {status}: {error:?}")
+            };
+            assert_eq!(
+                (api.status().as_u16(), api.kind()),
+                (status, kind),
+                "{operation}"
+            );
+            assert!(
+                api.code().is_some(),
+                "{operation} {status}: the envelope was parsed"
+            );
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! The official Python SDK (installed into `tools/venv` by `cargo xtask tools`) pointed at
-//! the emulator: `client.files.create(...)` and `lib.uploads.upload_file` both succeed, and
-//! the emulator stores the bytes the helper sent.
+//! the emulator: every call of its Files resource (`create`, `upload`, `list`, `get`,
+//! `get_status`, `get_frames`, `delete`) and `lib.uploads.upload_file` succeed, and the
+//! emulator stores the bytes they sent.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -20,6 +21,7 @@ async fn the_official_python_sdk_works_against_the_emulator() {
     );
     let emulator = Emulator::start(EmulatorConfig {
         api_keys: vec!["python-key".into()],
+        video_processing: std::time::Duration::ZERO,
         ..EmulatorConfig::default()
     })
     .await
@@ -60,4 +62,49 @@ async fn the_official_python_sdk_works_against_the_emulator() {
     assert_eq!(stored.sha256, hex::encode(Sha256::digest(&bytes)));
     assert_eq!(stored.content_type, "text/csv");
     assert_eq!(emulator.stats().presign_requests, 2);
+
+    // The direct upload, then list, get, status, frames and delete.
+    let direct = &answer["upload"];
+    let uuid = direct["file_uuid"].as_str().unwrap();
+    assert_eq!(direct["local_file_path"], "prompts.csv");
+    assert_eq!(direct["processing_status"], "completed");
+    let stored = emulator.object(uuid).expect("the direct upload is stored");
+    assert_eq!(stored.sha256, hex::encode(Sha256::digest(&bytes)));
+
+    let list = &answer["list"];
+    assert_eq!(list["count"], 2);
+    assert_eq!(list["first_page"], serde_json::json!([uuid]));
+    assert_eq!(
+        list["second_page"],
+        serde_json::json!([direct["video_uuid"]])
+    );
+    // Its auto-pagination stops after the first page (API-FACTS.md); ours does not.
+    assert_eq!(list["auto_paged"], list["first_page"]);
+
+    let detail = &answer["get"];
+    assert_eq!(detail["file_uuid"], uuid);
+    assert_eq!(
+        (&detail["file_type"], &detail["content_type"]),
+        (&"text".into(), &"text/csv".into())
+    );
+    assert_eq!(detail["file_size_bytes"], bytes.len());
+    assert_eq!(
+        detail["workspace_uuid"],
+        "3f1c8e6a-2b9d-4c1e-9a57-0d8f5e2b7c41"
+    );
+    assert_eq!(detail["has_file_url"], true);
+    assert_eq!(answer["get_status"]["processing_status"], "completed");
+    assert_eq!(answer["get_frames"]["frame_count"], 2);
+    assert_eq!(answer["get_frames"]["frame_urls"], 2);
+    assert_eq!(answer["delete"]["get_after"], 404);
+    let stats = emulator.stats();
+    assert_eq!(
+        (
+            stats.upload_requests,
+            stats.list_requests,
+            stats.delete_requests,
+            stats.frames_requests
+        ),
+        (2, 2, 1, 1)
+    );
 }

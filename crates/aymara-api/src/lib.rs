@@ -43,6 +43,7 @@
 #[rustfmt::skip] // written by `cargo xtask codegen`, formatted by prettyplease
 mod generated;
 mod api_key;
+mod hand_built;
 mod hooks;
 
 pub use api_key::ApiKey;

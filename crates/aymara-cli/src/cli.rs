@@ -36,6 +36,102 @@ pub enum FilesCommand {
     Upload(UploadArgs),
     /// Only ask for presigned URLs (POST /v2/files); send no bytes.
     Create(CreateArgs),
+    /// List files, every page of them.
+    List(ListArgs),
+    /// Show what the service holds for a file.
+    Get(GetArgs),
+    /// Delete files.
+    Delete(DeleteArgs),
+    /// Show where files' processing stands.
+    Status(StatusArgs),
+    /// Wait until files are processed (completed or failed).
+    Wait(WaitArgs),
+}
+
+/// A kind of file, for `files list --type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FileTypeArg {
+    Image,
+    Video,
+    Text,
+    Document,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only files of this workspace.
+    #[arg(long, value_name = "UUID")]
+    pub workspace: Option<String>,
+    /// Only files of this type.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub file_type: Option<FileTypeArg>,
+    /// Print at most this many files.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+    /// Files fetched per request.
+    #[arg(long, value_name = "N", default_value_t = aymara::MAX_PAGE_SIZE,
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(aymara::MAX_PAGE_SIZE)))]
+    pub page_size: u32,
+    /// Print one JSON document: {"count", "files": [...]}.
+    #[arg(long, conflicts_with = "ndjson")]
+    pub json: bool,
+    /// Print one JSON object per file, one per line, as the pages arrive.
+    #[arg(long)]
+    pub ndjson: bool,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// The file's uuid.
+    #[arg(value_name = "UUID")]
+    pub uuid: String,
+    /// Print the API's answer as JSON, the presigned download URL included.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The files' uuids.
+    #[arg(required = true, value_name = "UUID")]
+    pub uuids: Vec<String>,
+    /// Print one JSON object: {"deleted": [...], "failed": [...]}.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The files' uuids.
+    #[arg(required = true, value_name = "UUID")]
+    pub uuids: Vec<String>,
+    /// Print one JSON object: {"files": [...], "failed": [...]}.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// The files' uuids.
+    #[arg(required = true, value_name = "UUID")]
+    pub uuids: Vec<String>,
+    /// Give up on a file after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 600,
+        value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+    /// Print one JSON object: {"files": [...], "failed": [...]}.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub api: ApiArgs,
 }
 
 /// Where and how to reach the API.
@@ -87,6 +183,10 @@ pub struct UploadArgs {
     /// Print nothing but errors.
     #[arg(short, long, conflicts_with = "json")]
     pub quiet: bool,
+    /// After each file is stored, wait until it is processed (at most 10 minutes) and
+    /// report its final processing status.
+    #[arg(long)]
+    pub wait: bool,
     #[command(flatten)]
     pub api: ApiArgs,
 }

@@ -75,6 +75,11 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Files(FilesCommand::Upload(args)) => commands::upload(args).await,
             Command::Files(FilesCommand::Create(args)) => commands::create(args).await,
+            Command::Files(FilesCommand::List(args)) => commands::list(args).await,
+            Command::Files(FilesCommand::Get(args)) => commands::get(args).await,
+            Command::Files(FilesCommand::Delete(args)) => commands::delete(args).await,
+            Command::Files(FilesCommand::Status(args)) => commands::status(args).await,
+            Command::Files(FilesCommand::Wait(args)) => commands::wait(args).await,
             #[cfg(feature = "emulator")]
             Command::Serve(args) => serve::serve(args).await,
         }

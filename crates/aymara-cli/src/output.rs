@@ -12,6 +12,11 @@ use serde::Serialize;
 
 use crate::Failure;
 
+mod files;
+mod table;
+
+pub use files::*;
+
 /// Stdout, where a reader that went away (`aymara … | head`) ends the output quietly
 /// instead of failing the command.
 pub struct Stdout {
@@ -39,6 +44,11 @@ impl Stdout {
             .map_err(io::Error::from)
             .and_then(|()| writeln!(self.out));
         self.check(result)
+    }
+
+    /// Whether the reader went away: nothing more will be shown, so stop producing.
+    pub fn is_closed(&self) -> bool {
+        self.closed
     }
 
     fn check(&mut self, result: io::Result<()>) -> Result<(), Failure> {
@@ -105,6 +115,9 @@ pub struct FileJson {
     pub remote_file_path: Option<String>,
     pub size_bytes: u64,
     pub content_type: String,
+    /// With `--wait`: how its processing ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub processing: Option<ProcessingJson>,
 }
 
 /// One failed (or cancelled) path in `--json` output.
@@ -132,6 +145,7 @@ impl UploadJson {
                     remote_file_path: file.remote_file_path().map(str::to_owned),
                     size_bytes: file.size_bytes(),
                     content_type: file.content_type().to_owned(),
+                    processing: file.processing().map(ProcessingJson::new),
                 }),
                 OutcomeKind::Failed(error) => json.failed.push(FailedJson {
                     local_file_path: outcome.path().display().to_string(),

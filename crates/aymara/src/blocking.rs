@@ -22,8 +22,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::types::{CreateRequest, CreateResponse};
-use crate::{Error, Response, UploadOptions, UploadReport};
+use crate::types::{
+    CreateRequest, CreateResponse, FileDetail, FileFrames, FilePage, FileStatus, FileUpload,
+};
+use crate::{
+    Error, FileList, ListOptions, Response, UploadOptions, UploadReport, WaitOptions, WaitOutcome,
+};
 
 /// Worker threads of a blocking client's runtime: enough to keep transfers and TLS busy
 /// while the calling thread waits.
@@ -188,6 +192,63 @@ impl Files {
         self.runtime.block_on(self.files.create(request))
     }
 
+    /// See [`crate::Files::get`].
+    pub fn get(&self, file_uuid: &str) -> Result<Response<FileDetail>, Error> {
+        self.runtime.block_on(self.files.get(file_uuid))
+    }
+
+    /// See [`crate::Files::delete`].
+    pub fn delete(&self, file_uuid: &str) -> Result<Response<()>, Error> {
+        self.runtime.block_on(self.files.delete(file_uuid))
+    }
+
+    /// See [`crate::Files::status`].
+    pub fn status(&self, file_uuid: &str) -> Result<Response<FileStatus>, Error> {
+        self.runtime.block_on(self.files.status(file_uuid))
+    }
+
+    /// See [`crate::Files::frames`].
+    pub fn frames(&self, file_uuid: &str) -> Result<Response<FileFrames>, Error> {
+        self.runtime.block_on(self.files.frames(file_uuid))
+    }
+
+    /// See [`crate::Files::list`]: an iterator over every file, fetching a page whenever the
+    /// last one has been read.
+    pub fn list(&self, options: ListOptions) -> FileIter {
+        FileIter {
+            list: self.files.list(options),
+            runtime: self.runtime.clone(),
+            refused: false,
+        }
+    }
+
+    /// See [`crate::Files::list_page`].
+    pub fn list_page(
+        &self,
+        options: &ListOptions,
+        offset: u64,
+    ) -> Result<Response<FilePage>, Error> {
+        self.runtime.block_on(self.files.list_page(options, offset))
+    }
+
+    /// See [`crate::Files::wait_for_processing`].
+    pub fn wait_for_processing(
+        &self,
+        file_uuid: &str,
+        options: WaitOptions,
+    ) -> Result<WaitOutcome, Error> {
+        self.runtime
+            .block_on(self.files.wait_for_processing(file_uuid, options))
+    }
+
+    /// See [`crate::Files::upload_direct`]: set its options, then [`DirectUpload::send`].
+    pub fn upload_direct(&self, path: impl Into<PathBuf>) -> DirectUpload {
+        DirectUpload {
+            upload: self.files.upload_direct(path),
+            runtime: self.runtime.clone(),
+        }
+    }
+
     /// See [`crate::Files::upload`]: the whole job, returning when every file has an outcome.
     pub fn upload<P: Into<PathBuf>>(
         &self,
@@ -196,6 +257,86 @@ impl Files {
     ) -> Result<UploadReport, Error> {
         let upload = self.files.upload(paths, options);
         // Started inside the runtime: the upload spawns its task there.
+        self.runtime.block_on(async move { upload.await })
+    }
+}
+
+/// Every file of a listing, for synchronous code: a page is fetched whenever the last one
+/// has been read. Get one with [`Files::list`].
+pub struct FileIter {
+    list: FileList,
+    runtime: Arc<Runtime>,
+    /// Set once a call was refused (from inside a runtime): the iterator then ends.
+    refused: bool,
+}
+
+impl fmt::Debug for FileIter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("blocking::FileIter").finish_non_exhaustive()
+    }
+}
+
+impl FileIter {
+    /// The total the service reported with the latest page, if any.
+    pub fn total(&self) -> Option<u64> {
+        self.list.total()
+    }
+}
+
+impl Iterator for FileIter {
+    type Item = Result<FileDetail, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.refused {
+            return None;
+        }
+        let (list, runtime) = (&mut self.list, &self.runtime);
+        match runtime.block_on(async { Ok(list.next_file().await) }) {
+            Ok(next) => next,
+            Err(refused) => {
+                self.refused = true;
+                Some(Err(refused))
+            }
+        }
+    }
+}
+
+/// A direct upload of one file, for synchronous code: set its options, then
+/// [`send`](Self::send) it. Get one with [`Files::upload_direct`].
+#[must_use = "a direct upload sends nothing until it is sent"]
+pub struct DirectUpload {
+    upload: crate::DirectUpload,
+    runtime: Arc<Runtime>,
+}
+
+impl fmt::Debug for DirectUpload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("blocking::DirectUpload")
+            .field("upload", &self.upload)
+            .finish()
+    }
+}
+
+impl DirectUpload {
+    /// See [`crate::DirectUpload::workspace_uuid`].
+    pub fn workspace_uuid(self, uuid: impl Into<String>) -> Self {
+        Self {
+            upload: self.upload.workspace_uuid(uuid),
+            ..self
+        }
+    }
+
+    /// See [`crate::DirectUpload::content_type`].
+    pub fn content_type(self, mime: impl Into<String>) -> Self {
+        Self {
+            upload: self.upload.content_type(mime),
+            ..self
+        }
+    }
+
+    /// Sends the file and returns the service's answer.
+    pub fn send(self) -> Result<Response<FileUpload>, Error> {
+        let upload = self.upload;
         self.runtime.block_on(async move { upload.await })
     }
 }

@@ -69,6 +69,17 @@ fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// A URL made fit to show: credentials dropped and the query string, where presigned URLs
+/// keep their signature, replaced; escaped when it is not a URL.
+///
+/// ```
+/// let shown = aymara::display::url("https://s3.example/a.mp4?X-Amz-Signature=abc");
+/// assert_eq!(shown, "https://s3.example/a.mp4?<redacted>");
+/// ```
+pub fn url(text: &str) -> String {
+    crate::urls::redact_text(text)
+}
+
 /// Server-supplied text made fit for one line of an error message: whitespace runs folded
 /// to one space, control characters escaped, and cut at [`MESSAGE_DISPLAY_LIMIT`] bytes with
 /// a marker saying how much was left out.

@@ -18,6 +18,11 @@
 //! # }
 //! ```
 //!
+//! The rest of the Files resource is there too: [`Files::list`] (a `Stream` over every
+//! page), [`Files::get`], [`Files::delete`], [`Files::status`], [`Files::frames`],
+//! [`Files::wait_for_processing`] (poll until a video is processed, with a deadline), and
+//! [`Files::upload_direct`] (one file in a multipart request).
+//!
 //! Errors are one type, [`Error`]. The API key and the signatures of presigned URLs never
 //! appear in errors, `Debug` output or `tracing` events. Redirects are never followed,
 //! every answer is read with a limit, and every wait has a deadline.
@@ -48,7 +53,10 @@ pub use error::{
     ApiError, ApiErrorKind, BODY_SNIPPET_LIMIT, BoxError, Error, ErrorCode, PlanError, PlanProblem,
     StorageError,
 };
-pub use files::{Files, Response};
+pub use files::{
+    DEFAULT_WAIT_DEADLINE, DirectUpload, FileList, Files, ListOptions, MAX_PAGE_SIZE, Response,
+    WaitOptions, WaitOutcome,
+};
 pub use retry::{DEFAULT_MAX_RETRIES, RETRY_BUDGET, RETRY_COST, TIMEOUT_RETRY_COST};
 pub use upload::{
     DEFAULT_CONCURRENCY, MAX_BATCH_SIZE, MAX_FILE_SIZE, MIN_TRANSFER_RATE, OutcomeKind,
@@ -69,8 +77,18 @@ const _: fn() = || {
     shareable::<UploadReport>();
     shareable::<UploadOutcome>();
     shareable::<UploadProgress>();
+    shareable::<FileList>();
+    shareable::<ListOptions>();
+    shareable::<WaitOptions>();
+    shareable::<WaitOutcome>();
+    shareable::<DirectUpload>();
+    shareable::<types::FileDetail>();
+    shareable::<types::FileStatus>();
+    shareable::<types::FileFrames>();
+    shareable::<types::FilePage>();
     // The futures are spawnable: `tokio::spawn(upload.into_future())`.
     fn spawnable<T: Send + 'static>() {}
     spawnable::<<Upload as std::future::IntoFuture>::IntoFuture>();
     spawnable::<<UploadHandle as std::future::IntoFuture>::IntoFuture>();
+    spawnable::<<DirectUpload as std::future::IntoFuture>::IntoFuture>();
 };

@@ -5,9 +5,20 @@
 //! breaking change for code that depends on this crate. The conversions from and to the
 //! generated client's types live in this module only.
 
+mod detail;
+mod frames;
+mod page;
+mod status;
+mod timestamp;
+
 use std::fmt;
 
 use aymara_api::types as generated;
+
+pub use detail::{FileDetail, FileType};
+pub use frames::FileFrames;
+pub use page::FilePage;
+pub use status::{FileStatus, ProcessingStatus};
 
 use crate::urls;
 
@@ -17,11 +28,18 @@ pub(crate) trait FromGenerated<G> {
     fn from_generated(generated: G) -> Self;
 }
 
-/// One file to ask a presigned URL for, in a [`CreateRequest`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// An answer without a body (a 204).
+impl FromGenerated<()> for () {
+    fn from_generated((): ()) {}
+}
+
+/// One file to ask a presigned URL for, in a [`CreateRequest`], or one for the service to
+/// fetch from a URL.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct CreateFile {
     local_file_path: Option<String>,
     content_type: Option<String>,
+    remote_uri: Option<String>,
 }
 
 impl CreateFile {
@@ -30,6 +48,23 @@ impl CreateFile {
     pub fn local(local_file_path: impl Into<String>) -> Self {
         Self {
             local_file_path: Some(local_file_path.into()),
+            ..Self::default()
+        }
+    }
+
+    /// A file the service fetches from `uri` itself, instead of receiving its bytes: its
+    /// answer has no `file_url` to upload to, and its status stays `pending` until the
+    /// fetch is done. `uri` may be a presigned URL, a secret: `Debug` shows it redacted.
+    ///
+    /// ```
+    /// use aymara::types::{CreateFile, CreateRequest};
+    /// let request = CreateRequest::new()
+    ///     .file(CreateFile::remote("https://example.com/clip.mp4").content_type("video/mp4"));
+    /// # let _ = request;
+    /// ```
+    pub fn remote(uri: impl Into<String>) -> Self {
+        Self {
+            remote_uri: Some(uri.into()),
             ..Self::default()
         }
     }
@@ -43,6 +78,24 @@ impl CreateFile {
     /// The path as it will be sent.
     pub fn local_file_path(&self) -> Option<&str> {
         self.local_file_path.as_deref()
+    }
+
+    /// The URI the service is asked to fetch.
+    pub fn remote_uri(&self) -> Option<&str> {
+        self.remote_uri.as_deref()
+    }
+}
+
+impl fmt::Debug for CreateFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateFile")
+            .field("local_file_path", &self.local_file_path)
+            .field("content_type", &self.content_type)
+            .field(
+                "remote_uri",
+                &self.remote_uri.as_deref().map(urls::redact_text),
+            )
+            .finish()
     }
 }
 
@@ -96,6 +149,7 @@ impl CreateRequest {
                 generated::FileUploadRequestItem::builder()
                     .local_file_path(file.local_file_path.clone())
                     .content_type(file.content_type.clone())
+                    .remote_uri(file.remote_uri.clone())
                     .try_into()
                     .map_err(|e: generated::error::ConversionError| e.to_string())
             })
@@ -116,6 +170,9 @@ pub struct FileUpload {
     file_uuid: Option<String>,
     file_url: Option<String>,
     remote_file_path: Option<String>,
+    content_type: Option<String>,
+    processing_status: Option<ProcessingStatus>,
+    remote_uri: Option<String>,
 }
 
 impl FileUpload {
@@ -145,6 +202,24 @@ impl FileUpload {
         self
     }
 
+    /// With `content_type`.
+    pub fn with_content_type(mut self, mime: impl Into<String>) -> Self {
+        self.content_type = Some(mime.into());
+        self
+    }
+
+    /// With `processing_status`.
+    pub fn with_processing_status(mut self, status: ProcessingStatus) -> Self {
+        self.processing_status = Some(status);
+        self
+    }
+
+    /// With `remote_uri`.
+    pub fn with_remote_uri(mut self, uri: impl Into<String>) -> Self {
+        self.remote_uri = Some(uri.into());
+        self
+    }
+
     /// The `local_file_path` of the request item this answers.
     pub fn local_file_path(&self) -> Option<&str> {
         self.local_file_path.as_deref()
@@ -165,6 +240,21 @@ impl FileUpload {
     pub fn remote_file_path(&self) -> Option<&str> {
         self.remote_file_path.as_deref()
     }
+
+    /// The MIME type the service recorded.
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+
+    /// Where its processing stands: `pending` until the bytes (or the remote fetch) arrive.
+    pub fn processing_status(&self) -> Option<&ProcessingStatus> {
+        self.processing_status.as_ref()
+    }
+
+    /// The URI the service fetches the file from, for a [`CreateFile::remote`] file.
+    pub fn remote_uri(&self) -> Option<&str> {
+        self.remote_uri.as_deref()
+    }
 }
 
 impl fmt::Debug for FileUpload {
@@ -174,6 +264,12 @@ impl fmt::Debug for FileUpload {
             .field("file_uuid", &self.file_uuid)
             .field("file_url", &self.file_url.as_deref().map(urls::redact_text))
             .field("remote_file_path", &self.remote_file_path)
+            .field("content_type", &self.content_type)
+            .field("processing_status", &self.processing_status)
+            .field(
+                "remote_uri",
+                &self.remote_uri.as_deref().map(urls::redact_text),
+            )
             .finish()
     }
 }
@@ -185,6 +281,12 @@ impl FromGenerated<generated::FileUpload> for FileUpload {
             file_uuid: item.file_uuid,
             file_url: item.file_url,
             remote_file_path: item.remote_file_path,
+            content_type: item.content_type,
+            processing_status: item
+                .processing_status
+                .as_deref()
+                .map(ProcessingStatus::from),
+            remote_uri: item.remote_uri,
         }
     }
 }

@@ -8,10 +8,14 @@
 use std::error::Error as _;
 use std::time::Duration;
 
-use aymara::types::{CreateFile, CreateRequest, CreateResponse, FileUpload};
+use aymara::types::{
+    CreateFile, CreateRequest, CreateResponse, FileDetail, FileFrames, FilePage, FileStatus,
+    FileType, FileUpload, ProcessingStatus,
+};
 use aymara::{
-    ApiError, ApiErrorKind, Client, Error, ErrorCode, OutcomeKind, PlanError, PlanProblem,
-    StorageError, UploadOptions, UploadOutcome, UploadProgress, UploadReport, UploadedFile,
+    ApiError, ApiErrorKind, Client, Error, ErrorCode, ListOptions, OutcomeKind, PlanError,
+    PlanProblem, StorageError, UploadOptions, UploadOutcome, UploadProgress, UploadReport,
+    UploadedFile, WaitOptions, WaitOutcome,
 };
 
 /// A client configured in code.
@@ -198,14 +202,142 @@ pub fn fake_answer() -> CreateResponse {
     )
 }
 
+/// Lists a workspace's videos, waits for each, and reads every field a dependent would.
+pub async fn videos(client: &Client) -> Result<Vec<String>, Error> {
+    let files = client.files();
+    let options = ListOptions::new()
+        .workspace_uuid("ws")
+        .file_type(FileType::Video)
+        .page_size(50);
+    let first: FilePage = files.list_page(&options, 0).await?.into_inner();
+    let _ = (first.count(), first.offset(), first.items().len());
+    let mut list = files.list(options);
+    let mut lines = Vec::new();
+    while let Some(file) = list.next_file().await {
+        let file: FileDetail = file?;
+        lines.push(detail(&file));
+        let wait = WaitOptions::new()
+            .deadline(Duration::from_secs(60))
+            .poll_interval(Duration::from_millis(500))
+            .max_poll_interval(Duration::from_secs(5));
+        match files.wait_for_processing(file.file_uuid(), wait).await? {
+            WaitOutcome::Completed(status) => {
+                lines.push(status_line(&status));
+                let frames: FileFrames = files.frames(file.file_uuid()).await?.into_inner();
+                lines.push(format!(
+                    "{} {} {}",
+                    frames.file_uuid(),
+                    frames.frame_count(),
+                    frames.frame_urls().len()
+                ));
+            }
+            WaitOutcome::Failed(status) => lines.push(format!("{:?}", status.error_message())),
+            WaitOutcome::TimedOut { after, last } => lines.push(format!("{after:?} {last:?}")),
+            other => lines.push(other.to_string()),
+        }
+        let _ = files.status(file.file_uuid()).await?;
+        let _ = files.get(file.file_uuid()).await?;
+        files.delete(file.file_uuid()).await?;
+    }
+    let _ = list.total();
+    let direct = files
+        .upload_direct("a.png")
+        .workspace_uuid("ws")
+        .content_type("image/png")
+        .await?;
+    let _ = (
+        direct.file_uuid(),
+        direct.processing_status(),
+        direct.content_type(),
+        direct.remote_uri(),
+    );
+    let remote = CreateRequest::new().file(CreateFile::remote("https://example.com/v.mp4"));
+    let _ = files.create(&remote).await?;
+    Ok(lines)
+}
+
+fn detail(file: &FileDetail) -> String {
+    let kind = match file.file_type() {
+        FileType::Video => "video".to_owned(),
+        other => other.as_str().to_owned(),
+    };
+    format!(
+        "{kind} {} {} {} {} {} {:?} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+        file.file_uuid(),
+        file.content_type(),
+        file.organization_uuid(),
+        file.remote_file_path(),
+        file.created_at(),
+        file.created_at_time(),
+        file.updated_at(),
+        file.updated_at_time(),
+        file.file_size_bytes(),
+        file.file_url(),
+        file.original_file_url(),
+        file.uploaded_by_uuid(),
+        file.video_metadata(),
+        file.workspace_uuid()
+    )
+}
+
+fn status_line(status: &FileStatus) -> String {
+    let state = match status.processing_status() {
+        ProcessingStatus::Completed => "done".to_owned(),
+        other => format!("{} {}", other.as_str(), other.is_final()),
+    };
+    format!(
+        "{state} {} {} {} {:?} {:?} {:?}",
+        status.file_uuid(),
+        status.created_at(),
+        status.updated_at(),
+        status.updated_at_time(),
+        status.error_message(),
+        status.remote_file_path()
+    )
+}
+
+/// Fakes the Files resource's answers.
+pub fn fake_files() -> (FileDetail, FileStatus, FileFrames, FilePage) {
+    let status = FileStatus::new("u1", ProcessingStatus::Failed)
+        .with_error_message("not a video")
+        .with_remote_file_path("org/u1/v.mp4");
+    let frames = FileFrames::new("u1", vec!["https://s3.example/f1?sig".into()]);
+    let page = FilePage::new(Vec::new(), Some(0));
+    (
+        FileDetail::new("u1", "video/mp4", FileType::Video)
+            .with_remote_file_path("org/u1/v.mp4")
+            .with_file_size_bytes(10),
+        status,
+        frames,
+        page,
+    )
+}
+
 /// The same job from synchronous code.
 pub fn upload_blocking() -> Result<usize, Error> {
     let client = aymara::blocking::Client::builder()
         .api_key("key")
         .max_retries(1)
         .build()?;
-    let _ = client.files().create(&CreateRequest::new())?;
-    let report = client.files().upload(["a.csv"], UploadOptions::new())?;
+    let files = client.files();
+    let _ = files.create(&CreateRequest::new())?;
+    for file in files.list(ListOptions::new()) {
+        let file = file?;
+        let _ = files.get(file.file_uuid())?;
+        let _ = files.status(file.file_uuid())?;
+        let _ = files.wait_for_processing(file.file_uuid(), WaitOptions::new())?;
+        let _ = files.frames(file.file_uuid())?;
+        files.delete(file.file_uuid())?;
+    }
+    let _ = files.list_page(&ListOptions::new(), 0)?;
+    let _ = files.upload_direct("a.png").workspace_uuid("ws").send()?;
+    let report = files.upload(
+        ["a.csv"],
+        UploadOptions::new().wait_for_processing(WaitOptions::new()),
+    )?;
+    for file in report.uploaded() {
+        let _ = file.processing();
+    }
     Ok(report.uploaded().count())
 }
 

@@ -1,10 +1,22 @@
 //! One module per command; what they share is here.
 
 mod create;
+mod delete;
+mod get;
+mod list;
+mod status;
 mod upload;
+mod uuids;
+mod wait;
 
 pub use create::create;
+pub use delete::delete;
+pub use get::get;
+pub use list::list;
+pub use status::status;
 pub use upload::upload;
+pub use uuids::{check_uuids, failed_if_any, for_each_uuid, uuid_error_line};
+pub use wait::wait;
 
 use aymara::Client;
 

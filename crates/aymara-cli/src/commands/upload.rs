@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aymara::{Error, UploadOptions, UploadReport};
+use aymara::{Error, UploadOptions, UploadReport, WaitOptions};
 
 use crate::cli::UploadArgs;
 use crate::commands::Target;
@@ -35,6 +35,9 @@ pub async fn upload(args: UploadArgs) -> Result<(), Failure> {
     }
     if let Some(secs) = args.timeout {
         options = options.deadline(Duration::from_secs(secs));
+    }
+    if args.wait {
+        options = options.wait_for_processing(WaitOptions::new());
     }
     let observer = progress.clone();
     options = options.observer(move |event: &aymara::ProgressEvent<'_>| observer.on_event(event));
@@ -71,9 +74,9 @@ pub async fn upload(args: UploadArgs) -> Result<(), Failure> {
     } else if !args.quiet {
         summary(&mut out, &report, started, stored_in.as_deref())?;
     }
-    let lines = output::failure_lines(report.failed());
+    let mut lines = output::failure_lines(report.failed());
+    lines.extend(output::processing_lines(&report));
     if control.is_cancelled() && report.cancelled().next().is_some() {
-        let mut lines = lines;
         lines.push(format!(
             "error: interrupted: {} files were not uploaded",
             report.cancelled().count()
@@ -107,6 +110,9 @@ fn summary(
         output::bytes(total),
         started.elapsed().as_secs_f64()
     ))?;
+    if let Some(counts) = output::processing_counts(report) {
+        out.line(format_args!("Processing: {counts}"))?;
+    }
     if let Some(dir) = stored_in {
         out.line(format_args!(
             "Stored by the local emulator under {}/",

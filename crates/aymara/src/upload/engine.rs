@@ -20,8 +20,8 @@ use crate::upload::plan::{self, PlannedFile};
 use crate::upload::presign::{self, Target};
 use crate::upload::progress::Counters;
 use crate::upload::report::{OutcomeKind, UploadOutcome, UploadedFile};
-use crate::upload::transfer;
 use crate::upload::{ProgressEvent, UploadOptions};
+use crate::upload::{transfer, wait};
 use crate::{Client, Error, Files};
 
 /// Batches presigned ahead of the transfers.
@@ -187,16 +187,27 @@ impl Run {
         };
         let mut expiry = pin!(expiry);
         let mut running = FuturesUnordered::new();
+        // Stored files waiting for their processing: they hold no transfer slot.
+        let mut waiting = FuturesUnordered::new();
         let mut exhausted = false;
         loop {
-            if exhausted && running.is_empty() {
+            if exhausted && running.is_empty() && waiting.is_empty() {
                 break;
             }
             let stopping = self.control.graceful.is_cancelled();
             let room = running.len() < limit;
             tokio::select! {
                 biased;
-                Some(outcome) = running.next() => self.report(outcome),
+                Some(outcome) = running.next() => {
+                    let outcome: UploadOutcome = outcome;
+                    match self.options.wait {
+                        Some(options) if outcome.uploaded().is_some() => waiting.push(
+                            wait::processed(&self.files, outcome, options, &self.control.hard),
+                        ),
+                        _ => self.report(outcome),
+                    }
+                }
+                Some(outcome) = waiting.next() => self.report(outcome),
                 next = presigned.next(), if !exhausted && (room || stopping) => match next {
                     None => exhausted = true,
                     Some((file, Prepared::Ready(target))) if !stopping => {

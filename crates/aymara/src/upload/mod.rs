@@ -8,6 +8,7 @@ mod presign;
 mod progress;
 mod report;
 mod transfer;
+mod wait;
 
 use std::future::{Future, IntoFuture};
 use std::path::PathBuf;
@@ -27,6 +28,10 @@ pub use plan::MAX_FILE_SIZE;
 pub use progress::UploadProgress;
 pub use report::{OutcomeKind, UploadOutcome, UploadReport, UploadedFile};
 pub use transfer::MIN_TRANSFER_RATE;
+// What the direct upload shares with this flow: the checks of a path, and the body read
+// from disk.
+pub(crate) use plan::plan;
+pub(crate) use transfer::{file_body, transfer_limit};
 
 use crate::{Client, Error};
 use engine::Control;

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::Error;
 use crate::upload::UploadedFile;
+use crate::{Error, WaitOptions};
 
 /// Files uploaded at once, unless configured otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -22,6 +22,7 @@ pub struct UploadOptions {
     pub(crate) content_type: Option<String>,
     pub(crate) observer: Option<Arc<dyn ProgressObserver>>,
     pub(crate) deadline: Option<Duration>,
+    pub(crate) wait: Option<WaitOptions>,
 }
 
 impl fmt::Debug for UploadOptions {
@@ -33,6 +34,7 @@ impl fmt::Debug for UploadOptions {
             .field("content_type", &self.content_type)
             .field("observer", &self.observer.is_some())
             .field("deadline", &self.deadline)
+            .field("wait", &self.wait)
             .finish()
     }
 }
@@ -82,6 +84,15 @@ impl UploadOptions {
         self
     }
 
+    /// After each file is stored, waits for its processing (see
+    /// [`Files::wait_for_processing`](crate::Files::wait_for_processing)) and puts the result
+    /// in its outcome ([`UploadedFile::processing`]). A waiting file does not hold a
+    /// transfer slot; its outcome comes when the wait ends.
+    pub fn wait_for_processing(mut self, options: WaitOptions) -> Self {
+        self.wait = Some(options);
+        self
+    }
+
     pub(crate) fn concurrency_or_default(&self) -> usize {
         self.concurrency.unwrap_or(DEFAULT_CONCURRENCY)
     }
@@ -106,6 +117,9 @@ impl UploadOptions {
             return Err(Error::Config(
                 "the upload deadline must be more than zero".into(),
             ));
+        }
+        if let Some(wait) = &self.wait {
+            wait.validate()?;
         }
         if let Some(mime) = &self.content_type {
             let valid = mime.parse::<mime_guess::mime::Mime>().is_ok()

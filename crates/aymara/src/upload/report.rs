@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::Error;
+use crate::{Error, WaitOutcome};
 
 /// A file that is stored.
 ///
@@ -22,7 +22,26 @@ pub struct UploadedFile {
     size_bytes: u64,
     content_type: String,
     sha256: Option<String>,
+    processing: Option<Processed>,
 }
+
+/// How the wait for a file's processing ended, when the upload waited (boxed: most files
+/// have none). Errors compare equal only to themselves, so that [`UploadedFile`] keeps
+/// `Eq`.
+#[derive(Debug, Clone)]
+struct Processed(Box<Result<WaitOutcome, Arc<Error>>>);
+
+impl PartialEq for Processed {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.0.as_ref(), other.0.as_ref()) {
+            (Ok(a), Ok(b)) => a == b,
+            (Err(a), Err(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Processed {}
 
 impl UploadedFile {
     /// A stored file: the path as sent to the API, the service's uuid, its size and the
@@ -40,7 +59,15 @@ impl UploadedFile {
             size_bytes,
             content_type: content_type.into(),
             sha256: None,
+            processing: None,
         }
+    }
+
+    /// With how the wait for its processing ended (see
+    /// [`UploadOptions::wait_for_processing`](crate::UploadOptions::wait_for_processing)).
+    pub fn with_processing(mut self, result: Result<WaitOutcome, Arc<Error>>) -> Self {
+        self.processing = Some(Processed(Box::new(result)));
+        self
     }
 
     /// With the path later eval-run calls use.
@@ -83,6 +110,14 @@ impl UploadedFile {
     /// The lower-case hex SHA-256 of the bytes sent, when it was computed.
     pub fn sha256(&self) -> Option<&str> {
         self.sha256.as_deref()
+    }
+
+    /// How the wait for its processing ended: `None` when the upload did not wait (or was
+    /// stopped before the wait ended); an `Err` when the status could not be read.
+    pub fn processing(&self) -> Option<Result<&WaitOutcome, &Error>> {
+        self.processing
+            .as_ref()
+            .map(|Processed(result)| result.as_ref().as_ref().map_err(|e| e.as_ref()))
     }
 }
 

@@ -106,38 +106,49 @@ pub(crate) async fn put_once(
         .map(|_| ())
 }
 
-/// Opens the file for one attempt and turns it into a body of exactly the planned size.
+/// Opens the file for one attempt and turns it into a body of exactly the planned size,
+/// counting what is sent and telling the observer.
+async fn open_body(
+    file: &PlannedFile,
+    options: &UploadOptions,
+    control: &Arc<Control>,
+) -> Result<reqwest::Body, Error> {
+    let (index, size, observer) = (file.index, file.size, options.observer.clone());
+    let control = control.clone();
+    file_body(file.path(), size, move |chunk, sent| {
+        Counters::add(&control.counters.bytes_sent, chunk);
+        if let Some(observer) = &observer
+            && chunk > 0
+        {
+            observer.on_event(&ProgressEvent::BytesSent { index, sent, size });
+        }
+    })
+    .await
+}
+
+/// A body of exactly `size` bytes of the file at `path`, opened and checked for one
+/// attempt; `on_sent(chunk, sent)` hears of each chunk as it goes (its size, and the bytes
+/// of this body so far). Used by presigned transfers and the direct upload alike.
 ///
 /// The file is opened and checked on the blocking pool; one of at most [`CHUNK_SIZE`] bytes
 /// is read there too and sent as one buffer. A larger one is then read by one blocking task
 /// per attempt, straight into the buffers that are sent (no intermediate copy, no hop to the
 /// blocking pool per read), at most [`READ_AHEAD`] chunks ahead of the socket, so memory
 /// stays flat whatever the size.
-async fn open_body(
-    file: &PlannedFile,
-    options: &UploadOptions,
-    control: &Arc<Control>,
+pub(crate) async fn file_body(
+    path: &Path,
+    size: u64,
+    on_sent: impl Fn(u64, u64) + Send + Sync + 'static,
 ) -> Result<reqwest::Body, Error> {
-    let fail = |source: io::Error| Error::local_file(file.path(), source);
-    let (path, size) = (file.path().to_path_buf(), file.size);
-    let opened = tokio::task::spawn_blocking(move || open_checked(&path, size))
+    let fail = |source: io::Error| Error::local_file(path, source);
+    let owned = path.to_path_buf();
+    let opened = tokio::task::spawn_blocking(move || open_checked(&owned, size))
         .await
         .map_err(|e| fail(io::Error::other(e)))?
         .map_err(fail)?;
-    let (index, observer) = (file.index, options.observer.clone());
-    let control = control.clone();
     let handle = match opened {
         Opened::Whole(bytes) => {
-            Counters::add(&control.counters.bytes_sent, size);
-            if let Some(observer) = &observer
-                && size > 0
-            {
-                observer.on_event(&ProgressEvent::BytesSent {
-                    index,
-                    sent: size,
-                    size,
-                });
-            }
+            on_sent(size, size);
             return Ok(reqwest::Body::from(bytes));
         }
         Opened::Large(handle) => handle,
@@ -147,18 +158,14 @@ async fn open_body(
     // Not awaited: it ends at the end of the file, or at its next send once the body (and
     // so `rx`) is dropped.
     drop(tokio::task::spawn_blocking(move || pump(handle, size, &tx)));
-    // Counts what is sent and reports it.
+    let on_sent = Arc::new(on_sent);
     let counted = stream::unfold((rx, 0u64), move |(mut rx, sent)| {
-        let observer = observer.clone();
-        let control = control.clone();
+        let on_sent = on_sent.clone();
         async move {
             match rx.recv().await? {
                 Ok(chunk) => {
                     let sent = sent + chunk.len() as u64;
-                    Counters::add(&control.counters.bytes_sent, chunk.len() as u64);
-                    if let Some(observer) = &observer {
-                        observer.on_event(&ProgressEvent::BytesSent { index, sent, size });
-                    }
+                    on_sent(chunk.len() as u64, sent);
                     Some((Ok(chunk), (rx, sent)))
                 }
                 Err(e) => Some((Err(e), (rx, sent))),
