@@ -104,16 +104,16 @@ pub(crate) async fn from_generated(
     limit: std::time::Duration,
 ) -> Error {
     use aymara_api::Error as E;
+    // A success too long to read is an error of its own. An error answer cut at its limit
+    // stays what it is, an error status (retried or not as the status says), shown with the
+    // start of its body.
     if let Some(meta) = &meta
         && meta.truncated
+        && meta.status.is_success()
     {
         return Error::ResponseTooLarge {
             url: redacted_url,
-            limit: if meta.status.is_success() {
-                aymara_api::API_BODY_LIMIT
-            } else {
-                aymara_api::ERROR_BODY_LIMIT
-            },
+            limit: aymara_api::API_BODY_LIMIT,
         };
     }
     match err {
