@@ -116,3 +116,37 @@ impl ClientHooks<ApiKey> for Client {
         Ok(reqwest::Response::from(rebuilt))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_header_is_sensitive_so_no_debug_output_shows_it() {
+        let key = ApiKey::new("sk-sentinel-9").unwrap();
+        let client =
+            Client::new_with_client("http://127.0.0.1:9", reqwest::Client::new(), key.clone());
+        let mut request = reqwest::Client::new()
+            .post("http://127.0.0.1:9/v2/files")
+            .build()
+            .unwrap();
+        let info = OperationInfo {
+            operation_id: "post_files",
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(client.pre::<()>(&mut request, &info))
+            .unwrap();
+        assert!(request.headers()["x-api-key"].is_sensitive());
+        for shown in [
+            format!("{request:?}"),
+            format!("{client:?}"),
+            format!("{key:?}"),
+        ] {
+            assert!(!shown.contains("sk-sentinel-9"), "{shown}");
+        }
+        assert!(format!("{request:?}").contains("Sensitive"));
+    }
+}
