@@ -63,7 +63,9 @@ fn assert_clean(what: &str, text: &str) {
     for secret in [KEY, SIGNATURE, "secret", "X-Amz-Signature="] {
         assert!(!text.contains(secret), "{what} shows {secret}:\n{text}");
     }
-    let raw = text.chars().find(|&c| c.is_control() && !matches!(c, '\n' | '\t'));
+    let raw = text
+        .chars()
+        .find(|&c| c.is_control() && !matches!(c, '\n' | '\t'));
     assert!(raw.is_none(), "{what} has a raw {raw:?}:\n{text}");
 }
 
