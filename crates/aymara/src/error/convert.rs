@@ -41,12 +41,12 @@ pub(crate) fn from_transport(
     }
 }
 
-/// A 3xx: where it pointed, redacted.
+/// A 3xx: where it pointed, redacted, and cut like any text from a server.
 fn redirect(status: StatusCode, headers: &HeaderMap, redacted_url: String) -> Error {
     let location = headers
         .get(LOCATION)
         .and_then(|v| v.to_str().ok())
-        .map(urls::redact_text);
+        .map(|text| crate::display::message(&urls::redact_text(text)));
     Error::Redirect {
         url: redacted_url,
         status,

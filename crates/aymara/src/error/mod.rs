@@ -86,7 +86,8 @@ pub enum Error {
         url: String,
         /// The 3xx status.
         status: http::StatusCode,
-        /// Where it pointed, with any query string redacted.
+        /// Where it pointed, with any query string redacted, escaped and cut like any text
+        /// from a server.
         location: Option<String>,
     },
     /// A successful answer was longer than [`API_BODY_LIMIT`](crate::API_BODY_LIMIT); the
