@@ -784,6 +784,30 @@ async fn a_transfer_answered_2xx_after_a_graceful_cancel_is_reported_uploaded() 
     );
 }
 
+#[tokio::test]
+async fn a_server_that_echoes_the_key_back_does_not_get_it_into_errors() {
+    logs::capture();
+    let server = MockServer::start().await;
+    let page = format!("<html><pre>POST /v2/files\nx-api-key: {KEY}\n</pre></html>");
+    server.script_presign([
+        Canned::json(
+            401,
+            json!({"error": {"code": "auth.invalid_key", "message": format!("invalid key {KEY}")}}),
+        ),
+        Canned::raw(502, "text/html", page),
+    ]);
+    let client = client(server.url(), 0);
+    for _ in 0..2 {
+        let error = client
+            .files()
+            .create(&one_file_request())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::Api(_)), "{error:?}");
+        assert_no_secret("an echoed key", &format!("{error} {error:?}"));
+    }
+}
+
 // Secrets: neither the key nor a signature shows in trace logs (the SDK's and the HTTP
 // stack's) or in any error, through the hostile cases above, run again here one after the
 // other. The subscriber (see `logs`) checks every line any test of this file logs.

@@ -10,6 +10,8 @@
 //!   [`ERROR_BODY_LIMIT`] for anything else), before the generated code decodes it: a
 //!   server cannot make the client buffer without bound. A body over the limit is cut there
 //!   and [`ResponseMeta::truncated`] says so; it then fails to decode.
+//! - Any copy of the key in a response body is replaced by `<redacted>` before anything
+//!   else sees the body: a server that echoes the key cannot get it into an error message.
 //! - When a response body cannot be decoded (an HTML page from a proxy, an empty, cut or
 //!   truncated body), the generated error keeps only the bytes. [`capture_response_meta`]
 //!   keeps the status and headers of the response as well, so callers can still say which
@@ -77,6 +79,33 @@ pub async fn read_body_bounded(
     Ok((body, false))
 }
 
+/// What stands in for the key when a server echoes it back.
+const REDACTED: &[u8] = b"<redacted>";
+
+/// `body` with every copy of `secret` replaced by [`REDACTED`]: a server or proxy that
+/// echoes the key ("invalid key sk-…", a page listing the request headers) must not get it
+/// into an error message, a log line or a terminal.
+fn without_secret(body: Vec<u8>, secret: &[u8]) -> Vec<u8> {
+    let found = |from: usize| {
+        body.get(from..)?
+            .windows(secret.len())
+            .position(|w| w == secret)
+            .map(|at| from + at)
+    };
+    if secret.is_empty() || found(0).is_none() {
+        return body;
+    }
+    let mut clean = Vec::with_capacity(body.len());
+    let mut from = 0;
+    while let Some(at) = found(from) {
+        clean.extend_from_slice(&body[from..at]);
+        clean.extend_from_slice(REDACTED);
+        from = at + secret.len();
+    }
+    clean.extend_from_slice(&body[from..]);
+    clean
+}
+
 impl ClientHooks<ApiKey> for Client {
     async fn pre<E>(
         &self,
@@ -102,6 +131,7 @@ impl ClientHooks<ApiKey> for Client {
             ERROR_BODY_LIMIT
         };
         let (body, truncated) = read_body_bounded(&mut response, limit).await?;
+        let body = without_secret(body, self.inner().header_value().as_bytes());
         let meta = ResponseMeta {
             status,
             headers: response.headers().clone(),
@@ -120,6 +150,18 @@ impl ClientHooks<ApiKey> for Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_copy_of_the_key_in_a_body_is_redacted() {
+        let clean = |body: &str| String::from_utf8(without_secret(body.into(), b"sk-1")).unwrap();
+        assert_eq!(
+            clean("bad key sk-1, sk-1!"),
+            "bad key <redacted>, <redacted>!"
+        );
+        assert_eq!(clean("sk-1"), "<redacted>");
+        assert_eq!(clean("sk-"), "sk-");
+        assert_eq!(clean("{\"files\": []}"), "{\"files\": []}");
+    }
 
     #[test]
     fn the_key_header_is_sensitive_so_no_debug_output_shows_it() {
