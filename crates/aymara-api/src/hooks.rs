@@ -10,8 +10,9 @@
 //!   [`ERROR_BODY_LIMIT`] for anything else), before the generated code decodes it: a
 //!   server cannot make the client buffer without bound. A body over the limit is cut there
 //!   and [`ResponseMeta::truncated`] says so; it then fails to decode.
-//! - Any copy of the key in a response body is replaced by `<redacted>` before anything
-//!   else sees the body: a server that echoes the key cannot get it into an error message.
+//! - Any copy of the key (of 8 bytes or more) in an error answer's body is replaced by
+//!   `<redacted>` before anything else sees the body: a server that echoes the key cannot
+//!   get it into an error message.
 //! - When a response body cannot be decoded (an HTML page from a proxy, an empty, cut or
 //!   truncated body), the generated error keeps only the bytes. [`capture_response_meta`]
 //!   keeps the status and headers of the response as well, so callers can still say which
@@ -82,6 +83,10 @@ pub async fn read_body_bounded(
 /// What stands in for the key when a server echoes it back.
 const REDACTED: &[u8] = b"<redacted>";
 
+/// Shorter keys are not looked for: they could match ordinary text of an answer, and they
+/// are test and emulator keys, not real ones.
+const SHORTEST_REDACTED_KEY: usize = 8;
+
 /// `body` with every copy of `secret` replaced by [`REDACTED`]: a server or proxy that
 /// echoes the key ("invalid key sk-…", a page listing the request headers) must not get it
 /// into an error message, a log line or a terminal.
@@ -92,7 +97,7 @@ fn without_secret(body: Vec<u8>, secret: &[u8]) -> Vec<u8> {
             .position(|w| w == secret)
             .map(|at| from + at)
     };
-    if secret.is_empty() || found(0).is_none() {
+    if secret.len() < SHORTEST_REDACTED_KEY || found(0).is_none() {
         return body;
     }
     let mut clean = Vec::with_capacity(body.len());
@@ -131,7 +136,12 @@ impl ClientHooks<ApiKey> for Client {
             ERROR_BODY_LIMIT
         };
         let (body, truncated) = read_body_bounded(&mut response, limit).await?;
-        let body = without_secret(body, self.inner().header_value().as_bytes());
+        // Only error answers are shown to people; a success is data and is left as sent.
+        let body = if status.is_success() {
+            body
+        } else {
+            without_secret(body, self.inner().header_value().as_bytes())
+        };
         let meta = ResponseMeta {
             status,
             headers: response.headers().clone(),
@@ -153,14 +163,18 @@ mod tests {
 
     #[test]
     fn every_copy_of_the_key_in_a_body_is_redacted() {
-        let clean = |body: &str| String::from_utf8(without_secret(body.into(), b"sk-1")).unwrap();
+        let clean = |body: &str, key: &str| {
+            String::from_utf8(without_secret(body.into(), key.as_bytes())).unwrap()
+        };
+        let key = "sk-12345";
         assert_eq!(
-            clean("bad key sk-1, sk-1!"),
+            clean("bad key sk-12345, sk-12345!", key),
             "bad key <redacted>, <redacted>!"
         );
-        assert_eq!(clean("sk-1"), "<redacted>");
-        assert_eq!(clean("sk-"), "sk-");
-        assert_eq!(clean("{\"files\": []}"), "{\"files\": []}");
+        assert_eq!(clean("sk-12345", key), "<redacted>");
+        assert_eq!(clean("sk-1234", key), "sk-1234");
+        // A short key could be any word: it is left alone.
+        assert_eq!(clean("auth.invalid_key", "k"), "auth.invalid_key");
     }
 
     #[test]
