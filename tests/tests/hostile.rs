@@ -1,10 +1,16 @@
 //! The hostile-server suite: what a broken or malicious API or object store can make the
-//! SDK do. Each test names the finding it guards against. Everything runs in process; time
-//! is tokio's paused clock, so every duration asserted is virtual time that elapsed.
+//! SDK do. Each test names the finding of the issue it guards against. Everything runs in
+//! process; where time matters it is tokio's paused clock, so every duration asserted is
+//! virtual time that elapsed, and nothing sleeps. Every test runs under a TRACE subscriber
+//! that checks each log line for the key and signatures (see `logs`).
 //!
 //! Servers: [`MockServer`] (scripted API and store), [`MockServer::start_elsewhere`] (another
-//! host, recording whatever reaches it), [`Canned::huge`] (a body of any size, made as it is
-//! sent), [`SlowServer`] (answers a byte at a time, or never).
+//! host, counting whatever reaches it), [`Canned::huge`] (a body of any size, made as it is
+//! sent), [`SlowServer`] (silent, dripping, or reading at a set rate).
+//!
+//! The command line's side (exit codes, stderr lines) is in `crates/aymara-cli/tests/hostile.rs`;
+//! the emulator's (header and body timeouts, connection cap, stale parts) in
+//! `crates/aymara-emulator/tests/hardening.rs`.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -178,7 +184,9 @@ async fn api_redirects_are_never_followed_so_the_key_reaches_no_other_host() {
     let elsewhere = MockServer::start_elsewhere().await;
     let other_host = elsewhere.url().trim_start_matches("http://").to_string();
     let locations = [
-        // Another host over plain http: a downgrade, and a leak of the key if followed.
+        // Another host over plain http. (The suite has no TLS server, so the API itself is
+        // loopback http; a redirect is refused before its scheme matters, so an https to
+        // http downgrade is refused the same way.)
         format!("http://{other_host}/v2/files?X-Amz-Signature={SIGNATURE}"),
         // Another host over https.
         format!("https://{other_host}/v2/files"),
