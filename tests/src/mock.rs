@@ -3,10 +3,17 @@
 //! it answers what the test scripts, records everything it receives (with
 //! `tokio::time::Instant`s, so paused-clock tests can assert delays), and otherwise
 //! presigns and stores like a well-behaved service.
+//!
+//! For hostile-server tests there are also [`Canned::huge`] (a body of any size, made as it
+//! is sent), [`SlowServer`] (answers one byte at a time, or never) and [`ResetStore`]
+//! (resets connections mid-body).
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -14,7 +21,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
-use futures_util::StreamExt;
+use axum::serve::ListenerExt;
+use futures_util::{StreamExt, stream};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::time::Instant;
@@ -26,8 +34,31 @@ pub struct Canned {
     pub status: u16,
     /// Extra headers.
     pub headers: Vec<(String, String)>,
-    /// Raw body.
-    pub body: Vec<u8>,
+    body: Payload,
+}
+
+/// What a scripted answer's body is.
+#[derive(Debug, Clone)]
+enum Payload {
+    Bytes(Vec<u8>),
+    /// `len` bytes, `prefix` then filler, made as they are sent and never held whole.
+    Generated {
+        prefix: Vec<u8>,
+        len: u64,
+        served: Served,
+    },
+}
+
+/// How many bytes of a [`Canned::huge`] body the server has handed out so far: what a
+/// client that stops reading early made it produce (plus what socket buffers took).
+#[derive(Debug, Clone, Default)]
+pub struct Served(Arc<AtomicU64>);
+
+impl Served {
+    /// Bytes handed out so far, over every answer made from the same [`Canned`].
+    pub fn bytes(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 impl Canned {
@@ -36,7 +67,7 @@ impl Canned {
         Self {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
-            body: body.to_string().into_bytes(),
+            body: Payload::Bytes(body.to_string().into_bytes()),
         }
     }
 
@@ -53,8 +84,28 @@ impl Canned {
         Self {
             status,
             headers: vec![("content-type".into(), content_type.into())],
-            body: body.into(),
+            body: Payload::Bytes(body.into()),
         }
+    }
+
+    /// An answer of `len` bytes declared in `content-length`: `prefix`, then filler. The body
+    /// is made 64 KiB at a time as the connection takes it, so a 1 GiB answer costs the
+    /// test nothing; the returned [`Served`] tells how much of it was handed out.
+    pub fn huge(status: u16, content_type: &str, prefix: &str, len: u64) -> (Self, Served) {
+        let served = Served::default();
+        let canned = Self {
+            status,
+            headers: vec![
+                ("content-type".into(), content_type.into()),
+                ("content-length".into(), len.to_string()),
+            ],
+            body: Payload::Generated {
+                prefix: prefix.as_bytes().to_vec(),
+                len,
+                served: served.clone(),
+            },
+        };
+        (canned, served)
     }
 
     /// An object store's XML error, as S3 sends it.
@@ -73,7 +124,15 @@ impl Canned {
     }
 
     pub(crate) fn into_response(self) -> Response {
-        let mut response = Response::new(Body::from(self.body));
+        let body = match self.body {
+            Payload::Bytes(bytes) => Body::from(bytes),
+            Payload::Generated {
+                prefix,
+                len,
+                served,
+            } => Body::from_stream(generate(prefix, len, served)),
+        };
+        let mut response = Response::new(body);
         *response.status_mut() =
             StatusCode::from_u16(self.status).unwrap_or(StatusCode::IM_A_TEAPOT);
         for (name, value) in self.headers {
@@ -86,6 +145,34 @@ impl Canned {
         }
         response
     }
+}
+
+/// `len` bytes, `prefix` first then `x`s, in chunks of up to 64 KiB made on demand.
+fn generate(
+    prefix: Vec<u8>,
+    len: u64,
+    served: Served,
+) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> {
+    let filler = Bytes::from(vec![b'x'; 64 * 1024]);
+    let prefix = Bytes::from(prefix);
+    stream::unfold(0u64, move |sent| {
+        let next = if sent == 0 && !prefix.is_empty() {
+            prefix.clone()
+        } else {
+            filler.clone()
+        };
+        let served = served.clone();
+        async move {
+            let left = usize::try_from(len.checked_sub(sent)?).unwrap_or(usize::MAX);
+            let chunk = next.slice(..next.len().min(left));
+            if chunk.is_empty() {
+                return None;
+            }
+            served.0.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            let sent = sent + chunk.len() as u64;
+            Some((Ok(chunk), sent))
+        }
+    })
 }
 
 /// A `POST /v2/files` the mock received.
@@ -138,6 +225,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct MockServer {
     base_url: String,
     shared: Arc<Shared>,
+    connections: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -148,9 +236,19 @@ impl Drop for MockServer {
 }
 
 impl MockServer {
-    /// Starts on a free loopback port in the current runtime.
+    /// Starts on a free port of 127.0.0.1 in the current runtime.
     pub async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        Self::start_at(Ipv4Addr::LOCALHOST).await
+    }
+
+    /// Starts on [`ELSEWHERE`], another host than [`MockServer::start`]'s: the target of a
+    /// redirect, which records whatever reaches it.
+    pub async fn start_elsewhere() -> Self {
+        Self::start_at(ELSEWHERE).await
+    }
+
+    async fn start_at(ip: Ipv4Addr) -> Self {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from((IpAddr::V4(ip), 0)))
             .await
             .expect("bind loopback");
         let base_url = format!("http://{}", listener.local_addr().expect("local addr"));
@@ -160,12 +258,18 @@ impl MockServer {
             .route("/v2/files", post(presign))
             .route("/store/{uuid}", put(store))
             .with_state(shared.clone());
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counter = connections.clone();
+        let listener = listener.tap_io(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
         Self {
             base_url,
             shared,
+            connections,
             task,
         }
     }
@@ -215,7 +319,16 @@ impl MockServer {
     pub fn puts(&self) -> Vec<PutCall> {
         lock(&self.shared.puts).clone()
     }
+
+    /// TCP connections accepted so far, whatever came over them (or nothing).
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
+    }
 }
+
+/// The loopback address [`MockServer::start_elsewhere`] and nothing else listens on: another
+/// host as far as a client can tell.
+pub const ELSEWHERE: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 
 async fn presign(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
@@ -397,6 +510,155 @@ impl ResetStore {
     /// Connections reset so far.
     pub fn resets(&self) -> usize {
         *lock(&self.resets_done)
+    }
+}
+
+/// A raw TCP server that is slow on purpose, for time-limit tests on the paused clock.
+pub struct SlowServer {
+    base_url: String,
+    connections: Arc<AtomicUsize>,
+    dripped: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for SlowServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// How a [`SlowServer`] treats each request.
+#[derive(Debug, Clone)]
+enum Pace {
+    /// Read everything, answer nothing.
+    Silent,
+    /// Answer `head` at once, then one byte every `every`.
+    Drip { head: Vec<u8>, every: Duration },
+    /// Read the declared body at `rate` bytes a second, then answer 200.
+    Read { rate: u64 },
+}
+
+impl SlowServer {
+    /// Accepts every connection, reads every request, and never sends a byte back.
+    pub async fn silent() -> Self {
+        Self::start(Pace::Silent).await
+    }
+
+    /// Answers each request with `head` at once, then one byte every `every` (`x`, which
+    /// continues whatever `head` left open: a header value, or a declared body).
+    pub async fn drip(head: &str, every: Duration) -> Self {
+        Self::start(Pace::Drip {
+            head: head.as_bytes().to_vec(),
+            every,
+        })
+        .await
+    }
+
+    /// Reads each request's body (its `content-length`) at `rate` bytes a second, a tenth
+    /// of a second at a time, then answers `200 OK`: a slow but steady store.
+    pub async fn reading_at(rate: u64) -> Self {
+        Self::start(Pace::Read { rate }).await
+    }
+
+    async fn start(pace: Pace) -> Self {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind loopback");
+        let base_url = format!("http://{}", listener.local_addr().expect("local addr"));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let dripped = Arc::new(AtomicU64::new(0));
+        let (accepted, drips) = (connections.clone(), dripped.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                accepted.fetch_add(1, Ordering::Relaxed);
+                tokio::spawn(serve_slowly(socket, pace.clone(), drips.clone()));
+            }
+        });
+        Self {
+            base_url,
+            connections,
+            dripped,
+            task,
+        }
+    }
+
+    /// The base URL to give a client, or to hand to [`MockServer::set_store`].
+    pub fn url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    /// Bytes dripped so far, over every connection.
+    pub fn dripped(&self) -> u64 {
+        self.dripped.load(Ordering::Relaxed)
+    }
+}
+
+/// One connection of a [`SlowServer`]: its first request, at its pace.
+async fn serve_slowly(socket: tokio::net::TcpStream, pace: Pace, dripped: Arc<AtomicU64>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (mut reader, mut writer) = socket.into_split();
+    let mut seen = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    // Small reads, so that little of a body is taken along with the head.
+    let head_end = loop {
+        if let Some(at) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        match reader.read(&mut buf[..256]).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    };
+    let (head, every) = match pace {
+        Pace::Read { rate } => {
+            let length: u64 = String::from_utf8_lossy(&seen[..head_end])
+                .to_ascii_lowercase()
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            let step = usize::try_from((rate / 10).max(1)).unwrap_or(usize::MAX);
+            let mut left = length.saturating_sub((seen.len() - head_end) as u64);
+            while left > 0 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let want = buf
+                    .len()
+                    .min(step)
+                    .min(usize::try_from(left).unwrap_or(step));
+                match reader.read(&mut buf[..want]).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => left -= n as u64,
+                }
+            }
+            let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+            let _ = writer.write_all(ok).await;
+            return;
+        }
+        Pace::Silent => (Vec::new(), None),
+        Pace::Drip { head, every } => (head, Some(every)),
+    };
+    // Whatever else comes (a request body) is read and dropped.
+    tokio::spawn(async move { while let Ok(1..) = reader.read(&mut buf).await {} });
+    if writer.write_all(&head).await.is_err() {
+        return;
+    }
+    let Some(every) = every else {
+        // Hold the connection open without a word: dropping the writer would end it.
+        let _writer = writer;
+        return std::future::pending().await;
+    };
+    loop {
+        tokio::time::sleep(every).await;
+        if writer.write_all(b"x").await.is_err() {
+            return;
+        }
+        dripped.fetch_add(1, Ordering::Relaxed);
     }
 }
 

@@ -10,6 +10,9 @@
 //!   [`ERROR_BODY_LIMIT`] for anything else), before the generated code decodes it: a
 //!   server cannot make the client buffer without bound. A body over the limit is cut there
 //!   and [`ResponseMeta::truncated`] says so; it then fails to decode.
+//! - Any copy of the key (of 8 bytes or more) in an error answer's body is replaced by
+//!   `<redacted>` before anything else sees the body: a server that echoes the key cannot
+//!   get it into an error message.
 //! - When a response body cannot be decoded (an HTML page from a proxy, an empty, cut or
 //!   truncated body), the generated error keeps only the bytes. [`capture_response_meta`]
 //!   keeps the status and headers of the response as well, so callers can still say which
@@ -77,6 +80,37 @@ pub async fn read_body_bounded(
     Ok((body, false))
 }
 
+/// What stands in for the key when a server echoes it back.
+const REDACTED: &[u8] = b"<redacted>";
+
+/// Shorter keys are not looked for: they could match ordinary text of an answer, and they
+/// are test and emulator keys, not real ones.
+const SHORTEST_REDACTED_KEY: usize = 8;
+
+/// `body` with every copy of `secret` replaced by [`REDACTED`]: a server or proxy that
+/// echoes the key ("invalid key sk-…", a page listing the request headers) must not get it
+/// into an error message, a log line or a terminal.
+fn without_secret(body: Vec<u8>, secret: &[u8]) -> Vec<u8> {
+    let found = |from: usize| {
+        body.get(from..)?
+            .windows(secret.len())
+            .position(|w| w == secret)
+            .map(|at| from + at)
+    };
+    if secret.len() < SHORTEST_REDACTED_KEY || found(0).is_none() {
+        return body;
+    }
+    let mut clean = Vec::with_capacity(body.len());
+    let mut from = 0;
+    while let Some(at) = found(from) {
+        clean.extend_from_slice(&body[from..at]);
+        clean.extend_from_slice(REDACTED);
+        from = at + secret.len();
+    }
+    clean.extend_from_slice(&body[from..]);
+    clean
+}
+
 impl ClientHooks<ApiKey> for Client {
     async fn pre<E>(
         &self,
@@ -102,6 +136,12 @@ impl ClientHooks<ApiKey> for Client {
             ERROR_BODY_LIMIT
         };
         let (body, truncated) = read_body_bounded(&mut response, limit).await?;
+        // Only error answers are shown to people; a success is data and is left as sent.
+        let body = if status.is_success() {
+            body
+        } else {
+            without_secret(body, self.inner().header_value().as_bytes())
+        };
         let meta = ResponseMeta {
             status,
             headers: response.headers().clone(),
@@ -114,5 +154,55 @@ impl ClientHooks<ApiKey> for Client {
         // Outside `capture_response_meta` there is nobody to tell; that is fine.
         let _ = LAST_RESPONSE.try_with(|cell| *cell.borrow_mut() = Some(meta));
         Ok(reqwest::Response::from(rebuilt))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_copy_of_the_key_in_a_body_is_redacted() {
+        let clean = |body: &str, key: &str| {
+            String::from_utf8(without_secret(body.into(), key.as_bytes())).unwrap()
+        };
+        let key = "sk-12345";
+        assert_eq!(
+            clean("bad key sk-12345, sk-12345!", key),
+            "bad key <redacted>, <redacted>!"
+        );
+        assert_eq!(clean("sk-12345", key), "<redacted>");
+        assert_eq!(clean("sk-1234", key), "sk-1234");
+        // A short key could be any word: it is left alone.
+        assert_eq!(clean("auth.invalid_key", "k"), "auth.invalid_key");
+    }
+
+    #[test]
+    fn the_key_header_is_sensitive_so_no_debug_output_shows_it() {
+        let key = ApiKey::new("sk-sentinel-9").unwrap();
+        let client =
+            Client::new_with_client("http://127.0.0.1:9", reqwest::Client::new(), key.clone());
+        let mut request = reqwest::Client::new()
+            .post("http://127.0.0.1:9/v2/files")
+            .build()
+            .unwrap();
+        let info = OperationInfo {
+            operation_id: "post_files",
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(client.pre::<()>(&mut request, &info))
+            .unwrap();
+        assert!(request.headers()["x-api-key"].is_sensitive());
+        for shown in [
+            format!("{request:?}"),
+            format!("{client:?}"),
+            format!("{key:?}"),
+        ] {
+            assert!(!shown.contains("sk-sentinel-9"), "{shown}");
+        }
+        assert!(format!("{request:?}").contains("Sensitive"));
     }
 }

@@ -325,23 +325,14 @@ async fn an_unreadable_file_is_a_usage_error_and_nothing_is_uploaded() {
     set_mode(root, 0o755);
     set_mode(&root.join("ok.csv"), 0o644);
     // Root reads anything: run the CLI as an unprivileged user there.
-    let privileged = std::fs::File::open(&locked).is_ok();
-    let run = if privileged {
-        unprivileged(
-            &emulator,
-            root,
-            &["files", "upload", "ok.csv", "locked.csv"],
-        )
-        .await
-    } else {
-        aymara(
-            &emulator,
-            Some(KEY),
-            root,
-            &["files", "upload", "ok.csv", "locked.csv"],
-        )
-        .await
-    };
+    let run = common::run_unprivileged(Invocation {
+        base_url: emulator.base_url(),
+        key: Some(KEY),
+        dir: root,
+        args: &["files", "upload", "ok.csv", "locked.csv"],
+        rust_log: None,
+    })
+    .await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(
         run.stderr.trim_end(),
@@ -355,30 +346,6 @@ async fn an_unreadable_file_is_a_usage_error_and_nothing_is_uploaded() {
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-async fn unprivileged(emulator: &Emulator, dir: &Path, args: &[&str]) -> Run {
-    // The build directory may sit where that user cannot reach: run a copy from `dir`.
-    let binary = dir.join("aymara-bin");
-    std::fs::copy(env!("CARGO_BIN_EXE_aymara"), &binary).unwrap();
-    set_mode(&binary, 0o755);
-    let mut command = std::process::Command::new("setpriv");
-    command
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(&binary)
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RUST_LOG")
-        .env("AYMARA_AI_API_KEY", KEY)
-        .env("AYMARA_AI_BASE_URL", emulator.base_url());
-    let output = tokio::task::spawn_blocking(move || command.output().expect("setpriv runs"))
-        .await
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

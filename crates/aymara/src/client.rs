@@ -16,7 +16,8 @@ pub const API_KEY_ENV: &str = "AYMARA_AI_API_KEY";
 pub const BASE_URL_ENV: &str = "AYMARA_AI_BASE_URL";
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.aymara.ai";
-/// Default limit on one API call, and on a stalled read during a transfer.
+/// Default limit on one API call, its answer included. A transfer gets this plus one second
+/// per [`MIN_TRANSFER_RATE`](crate::MIN_TRANSFER_RATE) bytes of its file.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default limit on opening a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -172,8 +173,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Limit on one API call, and on a stalled read during a transfer. Default 60 s. A
-    /// transfer as a whole has no limit, since its length depends on the file's size.
+    /// Limit on one attempt at an API call, reading its answer included. Default 60 s. One
+    /// attempt at a transfer gets this plus one second per
+    /// [`MIN_TRANSFER_RATE`](crate::MIN_TRANSFER_RATE) bytes of the file, so a large file on
+    /// a slow link has the time it needs, and a store that stalls is still cut off.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -224,7 +227,9 @@ impl ClientBuilder {
             None => reqwest::Client::builder()
                 .user_agent(USER_AGENT)
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .read_timeout(timeout)
+                // No `read_timeout`: reqwest runs it from the start of a request to its
+                // answer's head, which would cut off every upload longer than the API's
+                // time limit. Each attempt's own limit (`attempt.rs`) covers it all instead.
                 .pool_max_idle_per_host(20)
                 .redirect(reqwest::redirect::Policy::none())
                 .referer(false)

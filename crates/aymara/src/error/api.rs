@@ -99,7 +99,7 @@ error_codes! {
 
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&display::escape(self.as_str()))
+        f.write_str(&display::message(self.as_str()))
     }
 }
 

@@ -41,12 +41,12 @@ pub(crate) fn from_transport(
     }
 }
 
-/// A 3xx: where it pointed, redacted.
+/// A 3xx: where it pointed, redacted, and cut like any text from a server.
 fn redirect(status: StatusCode, headers: &HeaderMap, redacted_url: String) -> Error {
     let location = headers
         .get(LOCATION)
         .and_then(|v| v.to_str().ok())
-        .map(urls::redact_text);
+        .map(|text| crate::display::message(&urls::redact_text(text)));
     Error::Redirect {
         url: redacted_url,
         status,
@@ -104,16 +104,16 @@ pub(crate) async fn from_generated(
     limit: std::time::Duration,
 ) -> Error {
     use aymara_api::Error as E;
+    // A success too long to read is an error of its own. An error answer cut at its limit
+    // stays what it is, an error status (retried or not as the status says), shown with the
+    // start of its body.
     if let Some(meta) = &meta
         && meta.truncated
+        && meta.status.is_success()
     {
         return Error::ResponseTooLarge {
             url: redacted_url,
-            limit: if meta.status.is_success() {
-                aymara_api::API_BODY_LIMIT
-            } else {
-                aymara_api::ERROR_BODY_LIMIT
-            },
+            limit: aymara_api::API_BODY_LIMIT,
         };
     }
     match err {

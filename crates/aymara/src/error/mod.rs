@@ -86,12 +86,13 @@ pub enum Error {
         url: String,
         /// The 3xx status.
         status: http::StatusCode,
-        /// Where it pointed, with any query string redacted.
+        /// Where it pointed, with any query string redacted, escaped and cut like any text
+        /// from a server.
         location: Option<String>,
     },
-    /// An answer was longer than the limit for its kind
-    /// ([`API_BODY_LIMIT`](crate::API_BODY_LIMIT) or
-    /// [`ERROR_BODY_LIMIT`](crate::ERROR_BODY_LIMIT)); the rest was not read.
+    /// A successful answer was longer than [`API_BODY_LIMIT`](crate::API_BODY_LIMIT); the
+    /// rest was not read. (An error answer is read up to
+    /// [`ERROR_BODY_LIMIT`](crate::ERROR_BODY_LIMIT) and stays an [`Error::Api`].)
     #[error("the answer from {url} is longer than the {limit}-byte limit")]
     ResponseTooLarge {
         /// The URL, with any query string redacted.

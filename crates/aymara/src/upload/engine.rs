@@ -86,7 +86,7 @@ enum Prepared {
 enum Health {
     #[default]
     Up,
-    /// A batch's presign failed for good with a connection error or a timeout. One later
+    /// A batch's presign failed for good with an outage ([`is_outage`]). One later
     /// batch gets one attempt without retries (the probe); if that fails too, every other
     /// batch fails with the first cause at once.
     Down { cause: Arc<Error>, probed: bool },
@@ -302,12 +302,12 @@ impl Run {
     fn record_failure(&self, error: Error) -> Arc<Error> {
         let mut health = lock(&self.health);
         match &*health {
-            Health::Down { cause, .. } | Health::Refused(cause) if error.is_unreachable() => {
+            Health::Down { cause, .. } | Health::Refused(cause) if is_outage(&error) => {
                 cause.clone()
             }
             _ => {
                 let error = Arc::new(error);
-                if error.is_unreachable() {
+                if is_outage(&error) {
                     *health = Health::Down {
                         cause: error.clone(),
                         probed: false,
@@ -401,6 +401,12 @@ impl Run {
 
 fn outcome(file: &PlannedFile, kind: OutcomeKind) -> UploadOutcome {
     UploadOutcome::new(file.index, file.local_file_path.clone(), kind)
+}
+
+/// Errors that say the API is down rather than that this batch is wrong: it cannot be
+/// reached, it does not answer in time, or it answers 5xx even after the retries.
+fn is_outage(error: &Error) -> bool {
+    error.is_unreachable() || error.status().is_some_and(|s| s.is_server_error())
 }
 
 /// Errors after which every later batch would fail the same way, so none is sent.
