@@ -47,7 +47,10 @@ impl Filters {
 
     /// Whether a file at `relative` (to its directory argument, `/`-separated) is uploaded.
     pub fn admits(&self, relative: &str) -> bool {
-        let included = self.include.as_ref().is_none_or(|set| set.is_match(relative));
+        let included = self
+            .include
+            .as_ref()
+            .is_none_or(|set| set.is_match(relative));
         included && !self.exclude.is_match(relative)
     }
 }
@@ -76,10 +79,16 @@ mod tests {
 
     #[test]
     fn a_bad_glob_is_one_line_naming_the_flag_and_pattern() {
-        let problems = Filters::new(&["[a".to_owned()], &["ok".to_owned(), "{x".to_owned()])
-            .unwrap_err();
+        let problems =
+            Filters::new(&["[a".to_owned()], &["ok".to_owned(), "{x".to_owned()]).unwrap_err();
         assert_eq!(problems.len(), 2);
-        assert!(problems[0].starts_with("--include \"[a\": "), "{problems:?}");
-        assert!(problems[1].starts_with("--exclude \"{x\": "), "{problems:?}");
+        assert!(
+            problems[0].starts_with("--include \"[a\": "),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].starts_with("--exclude \"{x\": "),
+            "{problems:?}"
+        );
     }
 }

@@ -53,7 +53,8 @@ pub fn default_path(destination: &str, workspace: Option<&str>) -> PathBuf {
 
 /// Opens the journal the arguments ask for (none with `--no-journal`), printing what it
 /// found wrong as warnings. A dry run reads it without locking it. Any problem is a usage
-/// error, before any request.
+/// error, before any request, except that a default journal the working directory cannot
+/// hold (read-only, not ours) is done without, with a warning.
 pub fn open(
     args: &UploadArgs,
     destination: &str,
@@ -70,19 +71,37 @@ pub fn open(
         true => FileJournal::open_read_only(&path),
         false => FileJournal::open(&path),
     };
-    let journal = opened.map_err(|error| {
-        let locked = matches!(&error, Error::LocalFile { source, .. }
-            if source.kind() == io::ErrorKind::WouldBlock);
-        let mut line = output::describe(&error);
-        if locked {
-            line.push_str("; wait for it to end, or pass --journal FILE or --no-journal");
+    let journal = match opened {
+        Ok(journal) => journal,
+        Err(error) if args.journal.is_none() && is_kind(&error, UNWRITABLE) => {
+            eprintln!(
+                "warning: {}; uploading without a journal (--journal FILE keeps one elsewhere)",
+                output::describe(&error)
+            );
+            return Ok(None);
         }
-        Failure::usage(line)
-    })?;
+        Err(error) => {
+            let mut line = output::describe(&error);
+            if is_kind(&error, &[io::ErrorKind::WouldBlock]) {
+                line.push_str("; wait for it to end, or pass --journal FILE or --no-journal");
+            }
+            return Err(Failure::usage(line));
+        }
+    };
     for warning in journal.warnings() {
         eprintln!("warning: {warning}");
     }
     Ok(Some(journal))
+}
+
+/// Why a directory cannot hold a journal at all.
+const UNWRITABLE: &[io::ErrorKind] = &[
+    io::ErrorKind::PermissionDenied,
+    io::ErrorKind::ReadOnlyFilesystem,
+];
+
+fn is_kind(error: &Error, kinds: &[io::ErrorKind]) -> bool {
+    matches!(error, Error::LocalFile { source, .. } if kinds.contains(&source.kind()))
 }
 
 #[cfg(test)]

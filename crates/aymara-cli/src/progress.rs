@@ -91,11 +91,7 @@ impl Progress {
     /// happened, if anything did.
     fn message(&self) -> String {
         let get = |n: &AtomicU64| n.load(Ordering::Relaxed);
-        let mut message = format!(
-            "{}/{} files",
-            get(&self.files_done),
-            get(&self.files_total)
-        );
+        let mut message = format!("{}/{} files", get(&self.files_done), get(&self.files_total));
         match get(&self.files_skipped) {
             0 => {}
             n => message.push_str(&format!(", {n} skipped")),
@@ -121,7 +117,10 @@ mod tests {
     #[test]
     fn skipped_files_and_retries_are_counted_apart_from_files_sent() {
         let progress = Progress::new(4, false);
-        progress.on_event(&ProgressEvent::Planned { files: 3, bytes: 30 });
+        progress.on_event(&ProgressEvent::Planned {
+            files: 3,
+            bytes: 30,
+        });
         assert_eq!(progress.message(), "0/3 files");
         let entry = aymara::JournalEntry::new("a.csv", 1, "u1");
         let skipped = aymara::SkippedFile::new(entry);
@@ -136,7 +135,10 @@ mod tests {
             error: &error,
         });
         let file = aymara::UploadedFile::new("b.csv", "u2", 10, "text/csv");
-        progress.on_event(&ProgressEvent::Done { index: 1, file: &file });
+        progress.on_event(&ProgressEvent::Done {
+            index: 1,
+            file: &file,
+        });
         assert_eq!(progress.message(), "1/3 files, 1 skipped, 1 retry");
     }
 }

@@ -326,21 +326,12 @@ async fn an_unreadable_file_is_a_usage_error_and_nothing_is_uploaded() {
     set_mode(&root.join("ok.csv"), 0o644);
     // Root reads anything: run the CLI as an unprivileged user there.
     let privileged = std::fs::File::open(&locked).is_ok();
+    // The working directory is not writable for that user: no journal there.
+    let args = ["files", "upload", "--no-journal", "ok.csv", "locked.csv"];
     let run = if privileged {
-        unprivileged(
-            &emulator,
-            root,
-            &["files", "upload", "ok.csv", "locked.csv"],
-        )
-        .await
+        unprivileged(&emulator, root, &args).await
     } else {
-        aymara(
-            &emulator,
-            Some(KEY),
-            root,
-            &["files", "upload", "ok.csv", "locked.csv"],
-        )
-        .await
+        aymara(&emulator, Some(KEY), root, &args).await
     };
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(
