@@ -460,7 +460,7 @@ fn after_kill_9_mid_run_a_rerun_stores_every_file_with_at_most_concurrency_dupli
         .unwrap()
         .lines()
         .count();
-    assert!(recorded >= 20 && recorded < 300, "{recorded}");
+    assert!((20..300).contains(&recorded), "{recorded}");
 
     let mut json = upload.to_vec();
     json.push("--json");
