@@ -143,7 +143,10 @@ fn list(items: &[Item], path: &str, out: &mut String) {
                     .supertraits
                     .iter()
                     .map(|b| one_line(parse_quote!(fn f<T: #b>() {})))
-                    .map(|f| f["fn f<T: ".len()..f.len() - "> () {}".len()].to_string())
+                    .map(|f| {
+                        let bound = f.strip_prefix("fn f<T: ").unwrap_or(&f);
+                        bound.strip_suffix(">() {}").unwrap_or(bound).to_string()
+                    })
                     .collect();
                 writeln!(
                     out,

@@ -168,6 +168,35 @@ pub struct UploadArgs {
     /// reported otherwise). Links named on the command line are always followed.
     #[arg(long, requires = "recursive")]
     pub follow_symlinks: bool,
+    /// With --recursive: upload only files whose path under the directory matches GLOB
+    /// (repeatable; `*` matches across `/`, so `*.csv` takes CSVs at any depth).
+    #[arg(long, value_name = "GLOB", requires = "recursive")]
+    pub include: Vec<String>,
+    /// With --recursive: leave out files whose path under the directory matches GLOB
+    /// (repeatable; wins over --include).
+    #[arg(long, value_name = "GLOB", requires = "recursive")]
+    pub exclude: Vec<String>,
+    /// With --recursive: take hidden files and directories (names starting with `.`) too.
+    /// `.aymara/` is never uploaded.
+    #[arg(long, requires = "recursive")]
+    pub hidden: bool,
+    /// Print what would be uploaded, skipped or refused, and send nothing (no key needed).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Where the journal of uploaded files is kept [default: one file per base URL and
+    /// workspace under .aymara/journal/]. Files it has, unchanged, are skipped.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_journal")]
+    pub journal: Option<PathBuf>,
+    /// Keep no journal: upload every file, record nothing.
+    #[arg(long)]
+    pub no_journal: bool,
+    /// Skip a file only if its SHA-256 matches the journal's (each file is read once more
+    /// to compute it), instead of its size and modification time.
+    #[arg(long, conflicts_with = "no_journal")]
+    pub checksum: bool,
+    /// Upload every file even if the journal has it.
+    #[arg(long, conflicts_with = "no_journal")]
+    pub force: bool,
     /// Give up on the whole upload after this many seconds; files not stored by then fail.
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: Option<u64>,
@@ -180,8 +209,11 @@ pub struct UploadArgs {
     /// Print one JSON object on stdout instead of a summary.
     #[arg(long)]
     pub json: bool,
+    /// Print one JSON object per file on stdout as each finishes, then a summary object.
+    #[arg(long, conflicts_with = "json")]
+    pub ndjson: bool,
     /// Print nothing but errors.
-    #[arg(short, long, conflicts_with = "json")]
+    #[arg(short, long, conflicts_with_all = ["json", "ndjson"])]
     pub quiet: bool,
     /// After each file is stored, wait until it is processed (at most 10 minutes) and
     /// report its final processing status.

@@ -2,6 +2,8 @@
 
 mod cli;
 mod commands;
+mod filters;
+mod journal;
 mod local;
 mod output;
 mod paths;

@@ -2,12 +2,13 @@
 //! never changes a documented output), the human lines, and one line per failure on stderr.
 //! Everything a server or a file name supplies is escaped before it reaches a terminal.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, Write};
 use std::path::Path;
 
 use aymara::types::CreateResponse;
-use aymara::{Error, OutcomeKind, UploadOutcome};
+use aymara::{Error, OutcomeKind, PlanAction, PlanEntry, SkippedFile, UploadOutcome, UploadedFile};
 use serde::Serialize;
 
 use crate::Failure;
@@ -49,6 +50,12 @@ impl Stdout {
     /// Whether the reader went away: nothing more will be shown, so stop producing.
     pub fn is_closed(&self) -> bool {
         self.closed
+    }
+
+    /// Hands what was written to the reader now, so a stream is read as it is written.
+    pub fn flush(&mut self) -> Result<(), Failure> {
+        let result = self.out.flush();
+        self.check(result)
     }
 
     fn check(&mut self, result: io::Result<()>) -> Result<(), Failure> {
@@ -104,6 +111,7 @@ pub fn error_line(path: Option<&Path>, error: &Error) -> String {
 pub struct UploadJson {
     pub workspace_uuid: Option<String>,
     pub files: Vec<FileJson>,
+    pub skipped: Vec<SkippedJson>,
     pub failed: Vec<FailedJson>,
 }
 
@@ -120,11 +128,192 @@ pub struct FileJson {
     pub processing: Option<ProcessingJson>,
 }
 
+/// One file skipped because the journal has it, in `--json` output.
+#[derive(Debug, Serialize)]
+pub struct SkippedJson {
+    pub local_file_path: String,
+    pub file_uuid: String,
+    pub remote_file_path: Option<String>,
+    pub size_bytes: u64,
+}
+
 /// One failed (or cancelled) path in `--json` output.
 #[derive(Debug, Serialize)]
 pub struct FailedJson {
     pub local_file_path: String,
     pub error: String,
+}
+
+impl FileJson {
+    fn new(file: &UploadedFile) -> Self {
+        Self {
+            local_file_path: file.local_file_path().to_owned(),
+            file_uuid: file.file_uuid().to_owned(),
+            remote_file_path: file.remote_file_path().map(str::to_owned),
+            size_bytes: file.size_bytes(),
+            content_type: file.content_type().to_owned(),
+            processing: file.processing().map(ProcessingJson::new),
+        }
+    }
+}
+
+impl SkippedJson {
+    fn new(file: &SkippedFile) -> Self {
+        Self {
+            local_file_path: file.local_file_path().to_owned(),
+            file_uuid: file.file_uuid().to_owned(),
+            remote_file_path: file.remote_file_path().map(str::to_owned),
+            size_bytes: file.size_bytes(),
+        }
+    }
+}
+
+impl FailedJson {
+    fn new(path: &Path, error: String) -> Self {
+        Self {
+            local_file_path: path.display().to_string(),
+            error,
+        }
+    }
+}
+
+/// One file of `aymara files upload --ndjson`, printed as it finishes: the fields of its
+/// `--json` entry and its `status`.
+#[derive(Debug, Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum OutcomeRecord {
+    Uploaded(FileJson),
+    Skipped(SkippedJson),
+    Failed(FailedJson),
+    Cancelled(FailedJson),
+}
+
+impl OutcomeRecord {
+    pub fn new(outcome: &UploadOutcome) -> Self {
+        match outcome.kind() {
+            OutcomeKind::Uploaded(file) => Self::Uploaded(FileJson::new(file)),
+            OutcomeKind::Skipped(file) => Self::Skipped(SkippedJson::new(file)),
+            OutcomeKind::Failed(error) => {
+                Self::Failed(FailedJson::new(outcome.path(), describe(error.as_ref())))
+            }
+            _ => Self::Cancelled(FailedJson::new(outcome.path(), "cancelled".to_owned())),
+        }
+    }
+}
+
+/// What an upload did, counted as outcomes come: the last line of `--ndjson`
+/// (`{"summary": {...}}`) and the human summary.
+#[derive(Debug, Default, Serialize)]
+pub struct Tally {
+    pub workspace_uuid: Option<String>,
+    pub uploaded: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    pub cancelled: u64,
+    pub bytes_uploaded: u64,
+    /// With `--wait`: how many stored files' processing ended each way.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub processing: BTreeMap<&'static str, u64>,
+}
+
+impl Tally {
+    pub fn add(&mut self, outcome: &UploadOutcome) {
+        match outcome.kind() {
+            OutcomeKind::Uploaded(file) => {
+                self.uploaded += 1;
+                self.bytes_uploaded += file.size_bytes();
+                if let Some(result) = file.processing() {
+                    *self
+                        .processing
+                        .entry(ProcessingJson::new(result).outcome)
+                        .or_default() += 1;
+                }
+            }
+            OutcomeKind::Skipped(_) => self.skipped += 1,
+            OutcomeKind::Failed(_) => self.failed += 1,
+            _ => self.cancelled += 1,
+        }
+    }
+
+    pub fn files(&self) -> u64 {
+        self.uploaded + self.skipped + self.failed + self.cancelled
+    }
+
+    /// With `--wait`: `2 completed, 1 failed`.
+    pub fn processing_summary(&self) -> Option<String> {
+        let parts: Vec<String> = self
+            .processing
+            .iter()
+            .map(|(outcome, n)| format!("{n} {}", outcome.replace('_', " ")))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
+/// The last line of `--ndjson`.
+#[derive(Debug, Serialize)]
+pub struct SummaryRecord<T> {
+    pub summary: T,
+}
+
+/// `aymara files upload --dry-run --json`: what would happen to each path.
+#[derive(Debug, Default, Serialize)]
+pub struct PlanJson {
+    pub upload: Vec<PlannedJson>,
+    pub skip: Vec<SkippedJson>,
+    pub refuse: Vec<FailedJson>,
+}
+
+/// A file a dry run would send.
+#[derive(Debug, Serialize)]
+pub struct PlannedJson {
+    pub local_file_path: String,
+    pub size_bytes: u64,
+    pub content_type: String,
+}
+
+/// One path of `--dry-run --ndjson`: the fields of its `--json` entry and its `action`.
+#[derive(Debug, Serialize)]
+#[serde(tag = "action", rename_all = "lowercase")]
+pub enum PlanRecord {
+    Upload(PlannedJson),
+    Skip(SkippedJson),
+    Refuse(FailedJson),
+}
+
+impl PlanRecord {
+    pub fn new(entry: &PlanEntry) -> Self {
+        match entry.action() {
+            PlanAction::Skip(file) => Self::Skip(SkippedJson::new(file)),
+            PlanAction::Refuse(error) => {
+                Self::Refuse(FailedJson::new(entry.path(), describe(error)))
+            }
+            PlanAction::Upload {
+                size_bytes,
+                content_type,
+                ..
+            } => Self::Upload(PlannedJson {
+                local_file_path: entry.path().display().to_string(),
+                size_bytes: *size_bytes,
+                content_type: content_type.clone(),
+            }),
+            _ => Self::Refuse(FailedJson::new(entry.path(), "unknown action".to_owned())),
+        }
+    }
+}
+
+impl PlanJson {
+    pub fn new(entries: &[PlanEntry]) -> Self {
+        let mut json = Self::default();
+        for entry in entries {
+            match PlanRecord::new(entry) {
+                PlanRecord::Upload(file) => json.upload.push(file),
+                PlanRecord::Skip(file) => json.skip.push(file),
+                PlanRecord::Refuse(file) => json.refuse.push(file),
+            }
+        }
+        json
+    }
 }
 
 impl UploadJson {
@@ -135,26 +324,16 @@ impl UploadJson {
         let mut json = Self {
             workspace_uuid: workspace_uuid.map(str::to_owned),
             files: Vec::new(),
+            skipped: Vec::new(),
             failed: Vec::new(),
         };
         for outcome in outcomes {
-            match outcome.kind() {
-                OutcomeKind::Uploaded(file) => json.files.push(FileJson {
-                    local_file_path: file.local_file_path().to_owned(),
-                    file_uuid: file.file_uuid().to_owned(),
-                    remote_file_path: file.remote_file_path().map(str::to_owned),
-                    size_bytes: file.size_bytes(),
-                    content_type: file.content_type().to_owned(),
-                    processing: file.processing().map(ProcessingJson::new),
-                }),
-                OutcomeKind::Failed(error) => json.failed.push(FailedJson {
-                    local_file_path: outcome.path().display().to_string(),
-                    error: describe(error.as_ref()),
-                }),
-                _ => json.failed.push(FailedJson {
-                    local_file_path: outcome.path().display().to_string(),
-                    error: "cancelled".to_owned(),
-                }),
+            match OutcomeRecord::new(outcome) {
+                OutcomeRecord::Uploaded(file) => json.files.push(file),
+                OutcomeRecord::Skipped(file) => json.skipped.push(file),
+                OutcomeRecord::Failed(file) | OutcomeRecord::Cancelled(file) => {
+                    json.failed.push(file)
+                }
             }
         }
         json

@@ -4,12 +4,30 @@
 //! Paths named on the command line are followed if they are symbolic links. Links found
 //! while walking a directory are not, unless `--follow-symlinks` is given: they could lead
 //! anywhere on the machine. Links left out are returned, so they can be reported.
+//!
+//! Under a directory, hidden entries (names starting with `.`) are left out unless
+//! `--hidden` is given, `.aymara` (this tool's own state) always is, and `--include` and
+//! `--exclude` choose among the files. Files named on the command line are always taken.
 
 use std::path::{Path, PathBuf};
 
-use walkdir::WalkDir;
+use walkdir::{DirEntry, WalkDir};
 
+use crate::filters::Filters;
 use crate::output;
+
+/// Where this tool keeps its state (the journal, `--local`'s store): never uploaded.
+pub const STATE_DIR: &str = ".aymara";
+
+/// How directories are walked.
+#[derive(Debug)]
+pub struct Walk<'a> {
+    pub recursive: bool,
+    pub follow_symlinks: bool,
+    /// Take hidden files and directories too.
+    pub hidden: bool,
+    pub filters: &'a Filters,
+}
 
 /// What the command line's paths expand to.
 #[derive(Debug, Default)]
@@ -18,35 +36,46 @@ pub struct Expanded {
     pub files: Vec<PathBuf>,
     /// Symbolic links found under a directory and not followed.
     pub skipped_links: Vec<PathBuf>,
+    /// Files under a directory left out by `--include`/`--exclude`.
+    pub filtered: usize,
+    /// Hidden files and directories under a directory left out (not walked into).
+    pub hidden: usize,
 }
 
 /// Expands `inputs` into files. Returns every problem found, one line each, if there is any.
-pub fn expand(
-    inputs: &[PathBuf],
-    recursive: bool,
-    follow_symlinks: bool,
-) -> Result<Expanded, Vec<String>> {
+pub fn expand(inputs: &[PathBuf], how: &Walk<'_>) -> Result<Expanded, Vec<String>> {
     let mut expanded = Expanded::default();
     let mut problems = Vec::new();
     for input in inputs {
         match std::fs::metadata(input) {
             Err(e) => problems.push(format!("{}: {}", output::path(input), describe(&e))),
-            Ok(meta) if meta.is_dir() && !recursive => problems.push(format!(
+            Ok(meta) if meta.is_dir() && !how.recursive => problems.push(format!(
                 "{}: is a directory (use --recursive to upload its files)",
                 output::path(input)
             )),
             Ok(meta) if meta.is_dir() => {
-                let before = expanded.files.len();
-                walk(input, follow_symlinks, &mut expanded, &mut problems);
-                if expanded.files.len() == before {
+                let before = (expanded.files.len(), expanded.filtered);
+                let hidden = expanded.hidden;
+                walk(input, how, &mut expanded, &mut problems);
+                if (expanded.files.len(), expanded.filtered) == before {
+                    let hint = match expanded.hidden > hidden {
+                        true => " (hidden ones are left out unless --hidden is given)",
+                        false => "",
+                    };
                     problems.push(format!(
-                        "{}: directory contains no files",
+                        "{}: directory contains no files{hint}",
                         output::path(input)
                     ));
                 }
             }
             Ok(_) => expanded.files.push(input.clone()),
         }
+    }
+    if problems.is_empty() && expanded.files.is_empty() && expanded.filtered > 0 {
+        problems.push(format!(
+            "no file matches --include/--exclude ({} left out)",
+            expanded.filtered
+        ));
     }
     if problems.is_empty() {
         Ok(expanded)
@@ -55,10 +84,24 @@ pub fn expand(
     }
 }
 
-fn walk(dir: &Path, follow: bool, expanded: &mut Expanded, problems: &mut Vec<String>) {
-    for entry in WalkDir::new(dir).follow_links(follow).sort_by_file_name() {
+fn walk(dir: &Path, how: &Walk<'_>, expanded: &mut Expanded, problems: &mut Vec<String>) {
+    let follow = how.follow_symlinks;
+    let mut hidden = 0;
+    let entries = WalkDir::new(dir)
+        .follow_links(follow)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            let keep = entry.depth() == 0 || taken(entry, how.hidden);
+            hidden += usize::from(!keep);
+            keep
+        });
+    for entry in entries {
         match entry {
             Ok(entry) if entry.file_type().is_dir() => {}
+            Ok(entry) if !how.filters.admits(&relative(dir, entry.path())) => {
+                expanded.filtered += 1;
+            }
             Ok(entry) if entry.path_is_symlink() && !follow && entry.depth() > 0 => {
                 expanded.skipped_links.push(entry.into_path());
             }
@@ -73,6 +116,24 @@ fn walk(dir: &Path, follow: bool, expanded: &mut Expanded, problems: &mut Vec<St
             }
         }
     }
+    expanded.hidden += hidden;
+}
+
+/// Whether an entry under a directory argument is walked: never this tool's state, and
+/// hidden ones only with `--hidden`.
+fn taken(entry: &DirEntry, hidden: bool) -> bool {
+    let name = entry.file_name();
+    name != STATE_DIR && (hidden || !name.as_encoded_bytes().starts_with(b"."))
+}
+
+/// `path` relative to the directory argument `dir`, `/`-separated, for the filters.
+fn relative(dir: &Path, path: &Path) -> String {
+    let inner = path.strip_prefix(dir).unwrap_or(path);
+    let parts: Vec<_> = inner
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    parts.join("/")
 }
 
 fn describe(error: &std::io::Error) -> String {
@@ -87,6 +148,73 @@ fn describe(error: &std::io::Error) -> String {
 mod tests {
     use super::*;
 
+    static NO_FILTERS: std::sync::LazyLock<Filters> = std::sync::LazyLock::new(Filters::default);
+
+    fn walk(recursive: bool, follow_symlinks: bool) -> Walk<'static> {
+        Walk {
+            recursive,
+            follow_symlinks,
+            hidden: false,
+            filters: &NO_FILTERS,
+        }
+    }
+
+    fn names(dir: &Path, files: &[PathBuf]) -> Vec<String> {
+        files.iter().map(|p| relative(dir, p)).collect()
+    }
+
+    #[test]
+    fn hidden_entries_and_the_state_dir_are_left_out_and_filters_apply_under_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "a.csv",
+            "b.jsonl",
+            ".env",
+            ".git/config",
+            ".aymara/journal/x.jsonl",
+            "sub/c.csv",
+            "sub/.hidden.csv",
+            "sub/draft-d.csv",
+        ] {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let input = vec![dir.path().to_path_buf()];
+        let plain = expand(&input, &walk(true, false)).unwrap();
+        assert_eq!(
+            names(dir.path(), &plain.files),
+            ["a.csv", "b.jsonl", "sub/c.csv", "sub/draft-d.csv"]
+        );
+        assert_eq!(plain.hidden, 4);
+
+        let filters = Filters::new(&["*.csv".to_owned()], &["**/draft-*".to_owned()]).unwrap();
+        let how = Walk {
+            hidden: true,
+            filters: &filters,
+            ..walk(true, false)
+        };
+        let chosen = expand(&input, &how).unwrap();
+        assert_eq!(
+            names(dir.path(), &chosen.files),
+            ["a.csv", "sub/.hidden.csv", "sub/c.csv"]
+        );
+        assert_eq!((chosen.filtered, chosen.hidden), (4, 1), "{chosen:?}");
+
+        // A file named on the command line is taken whatever the filters say.
+        let named = vec![dir.path().join(".env")];
+        assert_eq!(expand(&named, &how).unwrap().files, named);
+        let none = Filters::new(&["*.png".to_owned()], &[]).unwrap();
+        let how = Walk {
+            filters: &none,
+            ..walk(true, false)
+        };
+        assert_eq!(
+            expand(&input, &how).unwrap_err(),
+            ["no file matches --include/--exclude (4 left out)"]
+        );
+    }
+
     #[test]
     fn directories_need_recursive_and_are_walked_in_name_order() {
         let dir = tempfile::tempdir().unwrap();
@@ -95,9 +223,9 @@ mod tests {
             std::fs::write(dir.path().join(name), "x").unwrap();
         }
         let input = vec![dir.path().to_path_buf()];
-        let flat = expand(&input, false, false).unwrap_err();
+        let flat = expand(&input, &walk(false, false)).unwrap_err();
         assert!(flat[0].ends_with("is a directory (use --recursive to upload its files)"));
-        let files = expand(&input, true, false).unwrap().files;
+        let files = expand(&input, &walk(true, false)).unwrap().files;
         let names: Vec<_> = files
             .iter()
             .map(|p| {
@@ -117,7 +245,7 @@ mod tests {
         let empty = dir.path().join("empty");
         std::fs::create_dir(&empty).unwrap();
         let missing = dir.path().join("missing.csv");
-        let problems = expand(&[missing.clone(), empty.clone()], true, false).unwrap_err();
+        let problems = expand(&[missing.clone(), empty.clone()], &walk(true, false)).unwrap_err();
         assert_eq!(
             problems,
             [
@@ -143,19 +271,19 @@ mod tests {
         .unwrap();
         let input = vec![dir.path().to_path_buf()];
 
-        let plain = expand(&input, true, false).unwrap();
+        let plain = expand(&input, &walk(true, false)).unwrap();
         assert_eq!(plain.files, [dir.path().join("a.csv")]);
         assert_eq!(
             plain.skipped_links,
             [dir.path().join("elsewhere"), dir.path().join("link.txt")]
         );
 
-        let followed = expand(&input, true, true).unwrap();
+        let followed = expand(&input, &walk(true, true)).unwrap();
         assert_eq!(followed.files.len(), 3, "{:?}", followed.files);
         assert!(followed.skipped_links.is_empty());
 
         symlink(dir.path(), dir.path().join("loop")).unwrap();
-        let looped = expand(&input, true, true).unwrap_err();
+        let looped = expand(&input, &walk(true, true)).unwrap_err();
         assert!(looped.iter().any(|l| l.contains("loop")), "{looped:?}");
     }
 }

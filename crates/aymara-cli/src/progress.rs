@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use aymara::ProgressEvent;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// Draws bytes sent, files done, rate and ETA. Hidden when stderr is not a terminal.
+/// Draws bytes sent, files done, files skipped (the journal has them), retries, rate and
+/// ETA. Hidden when stderr is not a terminal.
 pub struct Progress {
     bar: ProgressBar,
     /// Bytes of the current attempt sent so far, per input index.
@@ -14,6 +15,8 @@ pub struct Progress {
     total_sent: AtomicU64,
     files_total: AtomicU64,
     files_done: AtomicU64,
+    files_skipped: AtomicU64,
+    retries: AtomicU64,
 }
 
 impl Progress {
@@ -36,6 +39,8 @@ impl Progress {
             total_sent: AtomicU64::new(0),
             files_total: AtomicU64::new(0),
             files_done: AtomicU64::new(0),
+            files_skipped: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
         }
     }
 
@@ -48,9 +53,17 @@ impl Progress {
                 self.update_message();
             }
             ProgressEvent::BytesSent { index, sent, .. } => self.set_sent(*index, *sent),
-            ProgressEvent::Retrying { index, .. } => self.set_sent(*index, 0),
+            ProgressEvent::Retrying { index, .. } => {
+                self.retries.fetch_add(1, Ordering::Relaxed);
+                self.set_sent(*index, 0);
+                self.update_message();
+            }
             ProgressEvent::Done { .. } => {
                 self.files_done.fetch_add(1, Ordering::Relaxed);
+                self.update_message();
+            }
+            ProgressEvent::Skipped { .. } => {
+                self.files_skipped.fetch_add(1, Ordering::Relaxed);
                 self.update_message();
             }
             _ => {}
@@ -71,13 +84,61 @@ impl Progress {
     }
 
     fn update_message(&self) {
-        let done = self.files_done.load(Ordering::Relaxed);
-        let total = self.files_total.load(Ordering::Relaxed);
-        self.bar.set_message(format!("{done}/{total} files"));
+        self.bar.set_message(self.message());
+    }
+
+    /// `12/40 files, 60 skipped, 2 retries`: files sent of those to send, then what else
+    /// happened, if anything did.
+    fn message(&self) -> String {
+        let get = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        let mut message = format!("{}/{} files", get(&self.files_done), get(&self.files_total));
+        match get(&self.files_skipped) {
+            0 => {}
+            n => message.push_str(&format!(", {n} skipped")),
+        }
+        match get(&self.retries) {
+            0 => {}
+            1 => message.push_str(", 1 retry"),
+            n => message.push_str(&format!(", {n} retries")),
+        }
+        message
     }
 
     /// Removes the bar before the summary is printed.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipped_files_and_retries_are_counted_apart_from_files_sent() {
+        let progress = Progress::new(4, false);
+        progress.on_event(&ProgressEvent::Planned {
+            files: 3,
+            bytes: 30,
+        });
+        assert_eq!(progress.message(), "0/3 files");
+        let entry = aymara::JournalEntry::new("a.csv", 1, "u1");
+        let skipped = aymara::SkippedFile::new(entry);
+        progress.on_event(&ProgressEvent::Skipped {
+            index: 0,
+            file: &skipped,
+        });
+        let error = aymara::Error::Cancelled;
+        progress.on_event(&ProgressEvent::Retrying {
+            index: 1,
+            attempt: 2,
+            error: &error,
+        });
+        let file = aymara::UploadedFile::new("b.csv", "u2", 10, "text/csv");
+        progress.on_event(&ProgressEvent::Done {
+            index: 1,
+            file: &file,
+        });
+        assert_eq!(progress.message(), "1/3 files, 1 skipped, 1 retry");
     }
 }

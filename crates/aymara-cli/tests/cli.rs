@@ -73,9 +73,10 @@ async fn json_output_has_the_documented_shape_and_exit_0() {
         .map(String::as_str)
         .collect();
     keys.sort();
-    assert_eq!(keys, ["failed", "files", "workspace_uuid"]);
+    assert_eq!(keys, ["failed", "files", "skipped", "workspace_uuid"]);
     assert_eq!(json["workspace_uuid"], "ws-9");
     assert_eq!(json["failed"], serde_json::json!([]));
+    assert_eq!(json["skipped"], serde_json::json!([]));
     let files = json["files"].as_array().unwrap();
     let paths: Vec<&str> = files
         .iter()
@@ -111,7 +112,7 @@ async fn a_failed_file_is_reported_and_exits_1_while_the_others_upload() {
     server.script_put([Canned::raw(
         403,
         "application/xml",
-        "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+        "<Error><Code>SignatureDoesNotMatch</Code><Message>no match</Message></Error>",
     )]);
     let run = aymara(
         &server,
@@ -135,14 +136,14 @@ async fn a_failed_file_is_reported_and_exits_1_while_the_others_upload() {
     assert_eq!(failed.len(), 1);
     let error = failed[0]["error"].as_str().unwrap();
     assert!(
-        error.contains("403") && error.contains("AccessDenied"),
+        error.contains("403") && error.contains("SignatureDoesNotMatch"),
         "{error}"
     );
     assert!(!error.contains("secret"), "{error}");
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{}", run.stderr);
     assert!(
-        lines[0].starts_with("error: ") && lines[0].contains("AccessDenied"),
+        lines[0].starts_with("error: ") && lines[0].contains("SignatureDoesNotMatch"),
         "{}",
         lines[0]
     );
@@ -316,9 +317,11 @@ async fn no_secret_in_stdout_or_stderr_under_trace_logging() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     tree(dir.path());
+    // Every run uploads the same files again: no journal to skip them.
     let upload = [
         "files",
         "upload",
+        "--no-journal",
         "--max-retries",
         "1",
         "-r",
@@ -328,6 +331,7 @@ async fn no_secret_in_stdout_or_stderr_under_trace_logging() {
     let json_upload = [
         "files",
         "upload",
+        "--no-journal",
         "--json",
         "--max-retries",
         "1",

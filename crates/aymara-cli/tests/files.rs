@@ -282,7 +282,8 @@ async fn upload_wait_reports_each_files_processing_and_fails_for_a_failed_one() 
     let run = aymara(
         &emulator,
         dir.path(),
-        &["files", "upload", "--wait", "notes.csv"],
+        // Sent again on purpose: the journal would skip it.
+        &["files", "upload", "--force", "--wait", "notes.csv"],
     )
     .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -294,7 +295,7 @@ async fn upload_wait_reports_each_files_processing_and_fails_for_a_failed_one() 
     let run = aymara(
         &emulator,
         dir.path(),
-        &["files", "upload", "--json", "notes.csv"],
+        &["files", "upload", "--force", "--json", "notes.csv"],
     )
     .await;
     assert!(

@@ -146,7 +146,8 @@ async fn an_unreadable_file_exits_2_before_any_connection() {
         base_url: server.url(),
         key: Some(KEY),
         dir: dir.path(),
-        args: &["files", "upload", "ok.csv", "locked.csv"],
+        // That user cannot write a journal here: keep none, so stderr is the refusal alone.
+        args: &["files", "upload", "--no-journal", "ok.csv", "locked.csv"],
         rust_log: None,
     })
     .await;
@@ -238,7 +239,13 @@ async fn names_and_server_text_with_escapes_print_as_one_escaped_line() {
         400,
         json!({"error": {"code": "x\u{1b}[2J", "message": "no\n\u{1b}]0;owned\u{7}"}}),
     )]);
-    let run = aymara(&server, dir.path(), &["files", "upload", "ok.csv"]).await;
+    // ok.csv is in the journal now: --force sends it again, to meet the refusal.
+    let run = aymara(
+        &server,
+        dir.path(),
+        &["files", "upload", "--force", "ok.csv"],
+    )
+    .await;
     assert_eq!(run.code, 1);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert_clean("stderr", &run.stderr);
@@ -291,6 +298,7 @@ async fn links_under_recursive_are_skipped_and_reported_unless_followed() {
             "--json",
             "-r",
             "--follow-symlinks",
+            "--no-journal",
             "data",
         ],
     )

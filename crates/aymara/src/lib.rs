@@ -59,9 +59,10 @@ pub use files::{
 };
 pub use retry::{DEFAULT_MAX_RETRIES, RETRY_BUDGET, RETRY_COST, TIMEOUT_RETRY_COST};
 pub use upload::{
-    DEFAULT_CONCURRENCY, MAX_BATCH_SIZE, MAX_FILE_SIZE, MIN_TRANSFER_RATE, OutcomeKind,
-    ProgressEvent, ProgressObserver, Upload, UploadControl, UploadHandle, UploadOptions,
-    UploadOutcome, UploadProgress, UploadReport, UploadedFile,
+    DEFAULT_CONCURRENCY, FileJournal, Journal, JournalEntry, JournalQuery, MAX_BATCH_SIZE,
+    MAX_FILE_SIZE, MIN_TRANSFER_RATE, OutcomeKind, PlanAction, PlanEntry, ProgressEvent,
+    ProgressObserver, SkippedFile, Upload, UploadControl, UploadHandle, UploadOptions,
+    UploadOutcome, UploadPlan, UploadProgress, UploadReport, UploadedFile,
 };
 
 /// What dependents hold can move into spawned tasks and be shared: checked at compile time.
@@ -78,6 +79,10 @@ const _: fn() = || {
     shareable::<UploadOutcome>();
     shareable::<UploadProgress>();
     shareable::<FileList>();
+    shareable::<FileJournal>();
+    shareable::<JournalEntry>();
+    shareable::<SkippedFile>();
+    shareable::<UploadPlan>();
     shareable::<ListOptions>();
     shareable::<WaitOptions>();
     shareable::<WaitOutcome>();

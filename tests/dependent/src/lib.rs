@@ -13,9 +13,10 @@ use aymara::types::{
     FileType, FileUpload, ProcessingStatus,
 };
 use aymara::{
-    ApiError, ApiErrorKind, Client, Error, ErrorCode, ListOptions, OutcomeKind, PlanError,
-    PlanProblem, StorageError, UploadOptions, UploadOutcome, UploadProgress, UploadReport,
-    UploadedFile, WaitOptions, WaitOutcome,
+    ApiError, ApiErrorKind, Client, Error, ErrorCode, FileJournal, Journal, JournalEntry,
+    JournalQuery, ListOptions, OutcomeKind, PlanAction, PlanEntry, PlanError, PlanProblem,
+    SkippedFile, StorageError, UploadOptions, UploadOutcome, UploadPlan, UploadProgress,
+    UploadReport, UploadedFile, WaitOptions, WaitOutcome,
 };
 
 /// A client configured in code.
@@ -97,6 +98,12 @@ pub fn describe(outcome: &UploadOutcome) -> String {
             file.sha256()
         ),
         OutcomeKind::Failed(error) => format!("{path}: {}", explain(error)),
+        OutcomeKind::Skipped(file) => format!(
+            "{path}: already {} {:?} {}",
+            file.file_uuid(),
+            file.remote_file_path(),
+            file.size_bytes()
+        ),
         OutcomeKind::Cancelled => format!("{path}: cancelled"),
         _ => format!("{path}: {:?}", outcome.kind()),
     }
@@ -293,6 +300,91 @@ fn status_line(status: &FileStatus) -> String {
         status.updated_at_time(),
         status.error_message(),
         status.remote_file_path()
+    )
+}
+
+/// A journal kept somewhere of the dependent's choosing (here, in memory).
+#[derive(Default)]
+pub struct MemoryJournal(std::sync::Mutex<Vec<JournalEntry>>);
+
+impl Journal for MemoryJournal {
+    fn find(&self, query: &JournalQuery<'_>) -> std::io::Result<Option<JournalEntry>> {
+        let entries = self
+            .0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?;
+        Ok(entries.iter().find(|e| e.matches(query)).cloned())
+    }
+
+    fn record(&self, entry: &JournalEntry) -> std::io::Result<()> {
+        let mut entries = self
+            .0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?;
+        entries.push(entry.clone());
+        Ok(())
+    }
+}
+
+/// Re-runs with a journal: the file-backed one, or the dependent's own; and a dry run.
+pub async fn rerun(client: &Client) -> Result<(usize, usize), Error> {
+    let journal = FileJournal::open(".journal.jsonl")?;
+    let _ = (
+        journal.path(),
+        journal.warnings(),
+        journal.len(),
+        journal.is_empty(),
+    );
+    let options = UploadOptions::new()
+        .journal(journal)
+        .checksum(true)
+        .force(false);
+    let plan = UploadPlan::build(["a.csv"], &options).await?;
+    for entry in plan.entries() {
+        let _ = (entry.index(), entry.path());
+        match entry.action() {
+            PlanAction::Upload {
+                size_bytes,
+                content_type,
+                ..
+            } => {
+                let _ = (size_bytes, content_type);
+            }
+            PlanAction::Skip(file) => {
+                let _ = file.entry().sha256();
+            }
+            PlanAction::Refuse(error) => {
+                let _ = explain(error);
+            }
+            _ => {}
+        }
+    }
+    let mine = UploadOptions::new().journal(MemoryJournal::default());
+    let report = client.files().upload(["a.csv"], mine).await?;
+    Ok((report.uploaded().count(), report.skipped().count()))
+}
+
+/// Fakes a skipped file and a plan.
+pub fn fake_skip() -> (UploadOutcome, UploadPlan) {
+    let entry = JournalEntry::new("a.csv", 4, "u1")
+        .with_modified(std::time::SystemTime::UNIX_EPOCH)
+        .with_sha256("00")
+        .with_remote_file_path("org/u1/a.csv")
+        .with_base_url("https://api.aymara.ai")
+        .with_workspace_uuid("ws");
+    let query = JournalQuery::new("a.csv", 4)
+        .with_modified(None)
+        .with_sha256("00")
+        .with_workspace_uuid(Some("ws"));
+    assert!(entry.matches(&query));
+    let skipped = SkippedFile::new(entry);
+    let plan = UploadPlan::new(vec![
+        PlanEntry::new(0, "a.csv", PlanAction::Skip(skipped.clone())),
+        PlanEntry::new(1, "b.csv", PlanAction::upload(4, "text/csv")),
+    ]);
+    (
+        UploadOutcome::new(0, "a.csv", OutcomeKind::Skipped(skipped)),
+        plan,
     )
 }
 

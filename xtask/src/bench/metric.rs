@@ -96,3 +96,24 @@ pub const CONNECTIONS: Metric = Metric {
     decimals: 0,
     value: |_, sample| sample.counter(|stats| stats.connections_accepted) as f64,
 };
+
+/// Every request the emulator received during the run, of the API and of the store: a
+/// re-run of what is stored must send none.
+pub const REQUESTS: Metric = Metric {
+    header: "requests",
+    unit: Unit::Fixed(""),
+    decimals: 0,
+    value: |_, sample| {
+        sample.counter(|s| {
+            s.presign_requests
+                + s.list_requests
+                + s.get_file_requests
+                + s.delete_requests
+                + s.status_requests
+                + s.frames_requests
+                + s.upload_requests
+                + s.put_requests
+                + s.store_get_requests
+        }) as f64
+    },
+};

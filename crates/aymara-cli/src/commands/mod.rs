@@ -2,6 +2,7 @@
 
 mod create;
 mod delete;
+mod dry_run;
 mod get;
 mod list;
 mod status;
@@ -51,6 +52,21 @@ impl Target {
         };
         let client = builder.build().map_err(|e| Failure::usage(e.to_string()))?;
         Ok(Self { client, local })
+    }
+
+    /// The base URL a client for `api` would use, checked as a client checks it, without
+    /// needing a key (a dry run sends nothing).
+    pub fn base_url(api: &ApiArgs) -> Result<String, Failure> {
+        let builder = Client::builder().api_key("not-used-by-a-dry-run");
+        let builder = match &api.base_url {
+            Some(url) => builder.base_url(url),
+            None => builder,
+        };
+        let client = builder
+            .from_env()
+            .build()
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        Ok(client.base_url().to_owned())
     }
 
     /// Stops the local emulator, if any, after letting in-flight requests finish.

@@ -1,32 +1,126 @@
-//! `aymara files upload`: expand the paths, upload, report.
+//! `aymara files upload`: expand and filter the paths, open the journal, upload (or only
+//! plan, with `--dry-run`), report.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aymara::{Error, UploadOptions, UploadReport, WaitOptions};
+use aymara::{Error, OutcomeKind, UploadHandle, UploadOptions, WaitOptions};
 
 use crate::cli::UploadArgs;
 use crate::commands::Target;
-use crate::output::{self, Stdout, UploadJson};
+use crate::filters::Filters;
+use crate::output::{self, OutcomeRecord, Stdout, SummaryRecord, Tally, UploadJson};
+use crate::paths::{self, Walk};
 use crate::progress::Progress;
-use crate::{Failure, paths};
+use crate::{Failure, journal};
 
 /// `aymara files upload`.
 pub async fn upload(args: UploadArgs) -> Result<(), Failure> {
-    let expanded = paths::expand(&args.paths, args.recursive, args.follow_symlinks)
-        .map_err(Failure::usage_lines)?;
+    let filters = Filters::new(&args.include, &args.exclude).map_err(Failure::usage_lines)?;
+    let walk = Walk {
+        recursive: args.recursive,
+        follow_symlinks: args.follow_symlinks,
+        hidden: args.hidden,
+        filters: &filters,
+    };
+    let expanded = paths::expand(&args.paths, &walk).map_err(Failure::usage_lines)?;
     for link in &expanded.skipped_links {
         eprintln!(
             "warning: {}: skipped a symbolic link (use --follow-symlinks to upload what it points to)",
             output::path(link)
         );
     }
+    if args.dry_run {
+        return super::dry_run::dry_run(&args, expanded).await;
+    }
     let target = Target::new(&args.api).await?;
+    let destination = journal::destination(&args.api, target.client.base_url());
+    let journal = journal::open(&args, &destination, false)?;
     let progress = Arc::new(Progress::new(
         expanded.files.len(),
-        !args.json && !args.quiet,
+        !args.json && !args.ndjson && !args.quiet,
     ));
-    let mut options = UploadOptions::new().concurrency(args.concurrency);
+    let mut options = options(&args);
+    if let Some(journal) = journal {
+        options = options.journal(journal);
+    }
+    let observer = progress.clone();
+    options = options.observer(move |event: &aymara::ProgressEvent<'_>| observer.on_event(event));
+
+    let started = Instant::now();
+    let mut upload = target
+        .client
+        .files()
+        .upload(expanded.files, options)
+        .start();
+    let control = upload.control();
+    let interrupted = tokio::spawn(crate::signals::stop_on_ctrl_c(control.clone()));
+    let mut out = Stdout::new();
+    let finished = match args.ndjson {
+        true => stream(&mut upload, &mut out).await,
+        false => Ok(Streamed::default()),
+    };
+    let report = upload.finish().await;
+    interrupted.abort();
+    progress.finish();
+    let stored_in = target
+        .local
+        .as_ref()
+        .map(|e| e.data_dir().display().to_string());
+    target.finish().await;
+    let mut streamed = finished?;
+    let report = report.map_err(|e| match e {
+        Error::Plan(plan) => Failure::usage_lines(
+            plan.problems()
+                .iter()
+                .map(|p| output::describe(p.error()))
+                .collect(),
+        ),
+        other => Failure::usage(output::describe(&other)),
+    })?;
+    let tally = &mut streamed.tally;
+    for outcome in report.outcomes() {
+        tally.add(outcome);
+    }
+    tally.workspace_uuid = report.workspace_uuid().map(str::to_owned);
+
+    if args.json {
+        out.json(&UploadJson::new(report.workspace_uuid(), report.outcomes()))?;
+    } else if args.ndjson {
+        out.json(&SummaryRecord { summary: &*tally })?;
+    } else if !args.quiet {
+        summary(&mut out, tally, started, stored_in.as_deref())?;
+    }
+    let failed = streamed
+        .failed
+        .iter()
+        .map(|(path, error)| (path.as_path(), error.as_ref()))
+        .chain(report.failed());
+    let mut lines = output::failure_lines(failed);
+    lines.extend(streamed.processing);
+    lines.extend(report.uploaded().filter_map(output::processing_line));
+    if control.is_cancelled() && tally.cancelled > 0 {
+        lines.push(format!(
+            "error: interrupted: {} files were not uploaded",
+            tally.cancelled
+        ));
+        return Err(Failure::interrupted(lines));
+    }
+    if lines.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::failed(lines))
+    }
+}
+
+/// The upload options the arguments ask for, the journal aside: shared with the dry run,
+/// so that it plans exactly what the upload would do.
+pub fn options(args: &UploadArgs) -> UploadOptions {
+    let mut options = UploadOptions::new()
+        .concurrency(args.concurrency)
+        .checksum(args.checksum)
+        .force(args.force);
     if let Some(uuid) = &args.workspace {
         options = options.workspace_uuid(uuid);
     }
@@ -39,78 +133,64 @@ pub async fn upload(args: UploadArgs) -> Result<(), Failure> {
     if args.wait {
         options = options.wait_for_processing(WaitOptions::new());
     }
-    let observer = progress.clone();
-    options = options.observer(move |event: &aymara::ProgressEvent<'_>| observer.on_event(event));
-
-    let started = Instant::now();
-    let upload = target
-        .client
-        .files()
-        .upload(expanded.files, options)
-        .start();
-    let control = upload.control();
-    let interrupted = tokio::spawn(crate::signals::stop_on_ctrl_c(control.clone()));
-    let report = upload.finish().await;
-    interrupted.abort();
-    progress.finish();
-    let stored_in = target
-        .local
-        .as_ref()
-        .map(|e| e.data_dir().display().to_string());
-    target.finish().await;
-    let report = report.map_err(|e| match e {
-        Error::Plan(plan) => Failure::usage_lines(
-            plan.problems()
-                .iter()
-                .map(|p| output::describe(p.error()))
-                .collect(),
-        ),
-        other => Failure::usage(output::describe(&other)),
-    })?;
-
-    let mut out = Stdout::new();
-    if args.json {
-        out.json(&UploadJson::new(report.workspace_uuid(), report.outcomes()))?;
-    } else if !args.quiet {
-        summary(&mut out, &report, started, stored_in.as_deref())?;
-    }
-    let mut lines = output::failure_lines(report.failed());
-    lines.extend(output::processing_lines(&report));
-    if control.is_cancelled() && report.cancelled().next().is_some() {
-        lines.push(format!(
-            "error: interrupted: {} files were not uploaded",
-            report.cancelled().count()
-        ));
-        return Err(Failure::interrupted(lines));
-    }
-    if lines.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::failed(lines))
-    }
+    options
 }
 
-/// `Uploaded 3 of 4 files (1.2 MiB) to workspace … in 0.4s`.
+/// What `--ndjson` printed as it went: counted, with the failures kept for the error lines.
+#[derive(Default)]
+struct Streamed {
+    tally: Tally,
+    failed: Vec<(PathBuf, Arc<Error>)>,
+    /// With `--wait`: the lines of stored files whose processing did not complete.
+    processing: Vec<String>,
+}
+
+/// `--ndjson`: one line per file as it finishes, flushed at once, so a reader sees each file
+/// as soon as it is done and nothing is held for the whole run.
+async fn stream(upload: &mut UploadHandle, out: &mut Stdout) -> Result<Streamed, Failure> {
+    let mut streamed = Streamed::default();
+    while let Some(outcome) = upload.next_outcome().await {
+        streamed.tally.add(&outcome);
+        out.json(&OutcomeRecord::new(&outcome))?;
+        out.flush()?;
+        match outcome.kind() {
+            OutcomeKind::Failed(error) => streamed
+                .failed
+                .push((outcome.path().to_path_buf(), error.clone())),
+            OutcomeKind::Uploaded(file) => {
+                streamed.processing.extend(output::processing_line(file))
+            }
+            _ => {}
+        }
+    }
+    Ok(streamed)
+}
+
+/// `Uploaded 3 of 4 files (1.2 MiB), 1 skipped (already uploaded) to workspace … in 0.4s`.
 fn summary(
     out: &mut Stdout,
-    report: &UploadReport,
+    tally: &Tally,
     started: Instant,
     stored_in: Option<&str>,
 ) -> Result<(), Failure> {
-    let uploaded: Vec<_> = report.uploaded().collect();
-    let total: u64 = uploaded.iter().map(|f| f.size_bytes()).sum();
-    let workspace = match report.workspace_uuid() {
-        Some(w) if !uploaded.is_empty() => format!(" to workspace {}", output::text(w)),
+    let workspace = match &tally.workspace_uuid {
+        Some(w) if tally.uploaded + tally.skipped > 0 => {
+            format!(" to workspace {}", output::text(w))
+        }
         _ => String::new(),
     };
+    let skipped = match tally.skipped {
+        0 => String::new(),
+        n => format!(", {n} skipped (already uploaded)"),
+    };
     out.line(format_args!(
-        "Uploaded {} of {} files ({}){workspace} in {:.1}s",
-        uploaded.len(),
-        report.outcomes().len(),
-        output::bytes(total),
+        "Uploaded {} of {} files ({}){skipped}{workspace} in {:.1}s",
+        tally.uploaded,
+        tally.files(),
+        output::bytes(tally.bytes_uploaded),
         started.elapsed().as_secs_f64()
     ))?;
-    if let Some(counts) = output::processing_counts(report) {
+    if let Some(counts) = tally.processing_summary() {
         out.line(format_args!("Processing: {counts}"))?;
     }
     if let Some(dir) = stored_in {

@@ -4,7 +4,7 @@
 //! output.
 
 use aymara::types::{FileDetail, FileStatus};
-use aymara::{Error, UploadReport, WaitOutcome};
+use aymara::{Error, UploadedFile, WaitOutcome};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -228,41 +228,16 @@ pub fn detail_lines(file: &FileDetail) -> Vec<String> {
         .collect()
 }
 
-/// With `--wait`: `2 completed, 1 failed`, counting each outcome of the stored files.
-pub fn processing_counts(report: &UploadReport) -> Option<String> {
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    for file in report.uploaded() {
-        let Some(result) = file.processing() else {
-            continue;
-        };
-        let outcome = ProcessingJson::new(result).outcome;
-        match counts.iter_mut().find(|(name, _)| *name == outcome) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((outcome, 1)),
-        }
-    }
-    let parts: Vec<String> = counts
-        .iter()
-        .map(|(name, n)| format!("{n} {}", name.replace('_', " ")))
-        .collect();
-    (!parts.is_empty()).then(|| parts.join(", "))
-}
-
-/// With `--wait`: one line per stored file that did not complete processing.
-pub fn processing_lines(report: &UploadReport) -> Vec<String> {
-    report
-        .uploaded()
-        .filter_map(|file| {
-            let why = match file.processing()? {
-                Ok(outcome) if outcome.is_completed() => return None,
-                Ok(outcome) => outcome.to_string(),
-                Err(error) => format!("cannot read its processing status: {}", describe(error)),
-            };
-            Some(format!(
-                "error: {} ({}): {why}",
-                text(file.local_file_path()),
-                text(file.file_uuid())
-            ))
-        })
-        .collect()
+/// With `--wait`: the error line of a stored file that did not complete processing.
+pub fn processing_line(file: &UploadedFile) -> Option<String> {
+    let why = match file.processing()? {
+        Ok(outcome) if outcome.is_completed() => return None,
+        Ok(outcome) => outcome.to_string(),
+        Err(error) => format!("cannot read its processing status: {}", describe(error)),
+    };
+    Some(format!(
+        "error: {} ({}): {why}",
+        text(file.local_file_path()),
+        text(file.file_uuid())
+    ))
 }

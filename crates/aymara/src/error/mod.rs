@@ -113,6 +113,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The upload's journal could not be read or written (see
+    /// [`UploadOptions::journal`](crate::UploadOptions::journal)).
+    #[error("the upload journal failed")]
+    Journal(#[source] std::io::Error),
     /// Some paths given to an upload cannot be uploaded; nothing was sent.
     #[error(transparent)]
     Plan(PlanError),

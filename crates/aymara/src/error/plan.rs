@@ -38,6 +38,10 @@ impl PlanProblem {
     pub fn error(&self) -> &Error {
         &self.error
     }
+
+    pub(crate) fn into_parts(self) -> (usize, PathBuf, Error) {
+        (self.index, self.path, self.error)
+    }
 }
 
 /// Every path of an upload that cannot be uploaded (missing, unreadable, not a regular

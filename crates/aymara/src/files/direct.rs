@@ -68,7 +68,7 @@ impl DirectUpload {
         let url = upload_url(&self.files, self.workspace_uuid.as_deref())?;
         let inner = &self.files.client.inner;
         let build = || async {
-            let body = file_body(file.path(), file.size, |_, _| {}).await?;
+            let (body, _) = file_body(file.path(), file.size, |_, _| {}).await?;
             let part = Part::stream_with_length(body, file.size)
                 .file_name(name.clone())
                 .mime_str(file.content_type.as_str())

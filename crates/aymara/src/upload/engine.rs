@@ -1,11 +1,18 @@
-//! The upload itself: plan → presign → transfer → report, run as one task.
+//! The upload itself: plan → skip what the journal has → presign → transfer → journal →
+//! report, run as one task.
 //!
 //! Presigning runs at most [`PRESIGN_AHEAD`] batches ahead of the transfers, so presigned
 //! URLs are used soon after they are made and memory stays flat for any number of files.
 //! Transfers run inside this task (a `FuturesUnordered`), at most the concurrency limit at
 //! once. Every file gets exactly one outcome, sent to the handle as soon as it is known.
+//!
+//! A file the store answered 2xx for is recorded in the journal right there, with no await
+//! in between, before its outcome exists: a hard stop, a dropped handle or a killed process
+//! loses at most the files whose answer had not been read. A presigned URL that expired, or
+//! is about to when its transfer starts, is replaced by a one-file presign.
 
 use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -16,13 +23,15 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ApiErrorKind;
+use crate::retry::RetryHint;
 use crate::upload::plan::{self, PlannedFile};
 use crate::upload::presign::{self, Target};
 use crate::upload::progress::Counters;
 use crate::upload::report::{OutcomeKind, UploadOutcome, UploadedFile};
-use crate::upload::{ProgressEvent, UploadOptions};
-use crate::upload::{transfer, wait};
-use crate::{Client, Error, Files};
+use crate::upload::transfer::{self, Stored};
+use crate::upload::wait;
+use crate::upload::{JournalEntry, ProgressEvent, UploadOptions, skip};
+use crate::{Client, Error, Files, urls};
 
 /// Batches presigned ahead of the transfers.
 const PRESIGN_AHEAD: usize = 2;
@@ -44,6 +53,9 @@ pub(crate) struct Control {
 enum StopReason {
     Cancelled,
     Deadline(Arc<Error>),
+    /// The journal could not record a stored file: going on would store files a re-run
+    /// cannot know about.
+    Journal(Arc<Error>),
 }
 
 impl Control {
@@ -64,7 +76,9 @@ impl Control {
     /// The outcome of a file left unfinished.
     fn unfinished(&self) -> OutcomeKind {
         match lock(&self.reason).as_ref() {
-            Some(StopReason::Deadline(error)) => OutcomeKind::Failed(error.clone()),
+            Some(StopReason::Deadline(error) | StopReason::Journal(error)) => {
+                OutcomeKind::Failed(error.clone())
+            }
             _ => OutcomeKind::Cancelled,
         }
     }
@@ -111,8 +125,8 @@ struct Run {
 }
 
 /// Runs a whole upload; returns the workspace the files went to. Fails as a whole only for
-/// invalid options, for paths that cannot be uploaded, and for a deadline that passes while
-/// planning; everything else is a file's outcome.
+/// invalid options, for paths that cannot be uploaded, for a journal that cannot be read,
+/// and for a deadline that passes while planning; everything else is a file's outcome.
 pub(crate) async fn run(
     client: Client,
     paths: Vec<std::path::PathBuf>,
@@ -124,8 +138,11 @@ pub(crate) async fn run(
     let deadline = options
         .deadline
         .map(|after| (Instant::now() + after, after));
-    let planning = plan::plan(paths, options.content_type.clone());
-    let planned = match deadline {
+    let planning = async {
+        let planned = plan::plan(paths, options.content_type.clone()).await?;
+        skip::split(planned, &options).await
+    };
+    let (planned, skipped) = match deadline {
         Some((at, after)) => tokio::time::timeout_at(at, planning)
             .await
             .map_err(|_| Error::DeadlineExceeded { deadline: after })??,
@@ -133,8 +150,9 @@ pub(crate) async fn run(
     };
 
     let counters = &control.counters;
+    let bytes = planned.iter().map(|f| f.size).sum();
     Counters::set(&counters.files_total, planned.len() as u64);
-    Counters::set(&counters.bytes_total, planned.iter().map(|f| f.size).sum());
+    Counters::set(&counters.bytes_total, bytes);
     for file in &planned {
         options.emit(ProgressEvent::Queued {
             index: file.index,
@@ -144,7 +162,7 @@ pub(crate) async fn run(
     }
     options.emit(ProgressEvent::Planned {
         files: planned.len(),
-        bytes: planned.iter().map(|f| f.size).sum(),
+        bytes,
     });
 
     let run = Run {
@@ -156,6 +174,9 @@ pub(crate) async fn run(
         outcomes,
         health: Mutex::default(),
     };
+    for (file, skipped) in skipped {
+        run.report(outcome(&file, OutcomeKind::Skipped(skipped)));
+    }
     run.transfer_all(planned, deadline).await;
     Ok(run
         .workspace
@@ -321,24 +342,32 @@ impl Run {
     }
 
     /// One file's transfer, with retries; stops at once on a hard stop. A transfer that the
-    /// store answered 2xx is reported uploaded even if a stop came in between.
+    /// store answered 2xx is recorded and reported uploaded even if a stop came in between.
     async fn transfer(&self, file: PlannedFile, target: Target) -> UploadOutcome {
         let inner = &self.client.inner;
         let counters = &self.control.counters;
         Counters::add(&counters.in_flight, 1);
+        let (target, expired) = (Mutex::new(target), AtomicBool::new(false));
         let attempts = inner.retry.run(
             &inner.budget,
             "put_file",
             |number| {
-                transfer::put_once(
-                    &inner.http,
-                    inner.timeout,
-                    &file,
-                    &target,
-                    &self.options,
-                    &self.control,
-                    number,
-                )
+                let (file, target, expired) = (&file, &target, &expired);
+                async move {
+                    let target = self.fresh_target(file, target, expired).await?;
+                    transfer::put_once(
+                        &inner.http,
+                        inner.timeout,
+                        file,
+                        &target,
+                        &self.options,
+                        &self.control,
+                        number,
+                    )
+                    .await
+                    .map(|stored| (stored, target))
+                    .map_err(|error| retry_if_expired(error, expired))
+                }
             },
             |next, error, _| {
                 Counters::add(&counters.retries, 1);
@@ -356,22 +385,96 @@ impl Run {
         };
         Counters::sub(&counters.in_flight, 1);
         let kind = match result {
-            Some(Ok(())) => {
-                let mut uploaded = UploadedFile::new(
-                    file.local_file_path.clone(),
-                    target.file_uuid,
-                    file.size,
-                    file.content_type.as_str(),
-                );
-                if let Some(remote) = target.remote_file_path {
-                    uploaded = uploaded.with_remote_file_path(remote);
-                }
-                OutcomeKind::Uploaded(uploaded)
-            }
+            Some(Ok((stored, target))) => self.stored(&file, target, stored),
             Some(Err(error)) => OutcomeKind::Failed(Arc::new(error)),
             None => self.control.unfinished(),
         };
         outcome(&file, kind)
+    }
+
+    /// The target for the next attempt: the one there is, or a new one-file presign when
+    /// the store said the URL expired or less than its margin is left on it. The new
+    /// `file_uuid` replaces the old one (which never received bytes).
+    async fn fresh_target(
+        &self,
+        file: &PlannedFile,
+        target: &Mutex<Target>,
+        expired: &AtomicBool,
+    ) -> Result<Target, Error> {
+        let current = lock(target).clone();
+        let near = current
+            .expiry
+            .is_some_and(|expiry| expiry.is_near(Instant::now()));
+        if !near && !expired.load(Ordering::Relaxed) {
+            return Ok(current);
+        }
+        let (_, mut fresh) = presign::presign(
+            &self.files,
+            std::slice::from_ref(file),
+            self.options.workspace_uuid.as_deref(),
+            Some(0),
+            |_, _, _| {},
+        )
+        .await?;
+        let fresh = fresh.pop().ok_or_else(|| {
+            Error::InvalidResponse("asked to presign 1 file, got no answer".into())
+        })??;
+        tracing::debug!(
+            old_file_uuid = %current.file_uuid,
+            file_uuid = %fresh.file_uuid,
+            "presigned again: the URL had expired or was about to"
+        );
+        expired.store(false, Ordering::Relaxed);
+        *lock(target) = fresh.clone();
+        Ok(fresh)
+    }
+
+    /// A file the store answered 2xx for: recorded in the journal, then uploaded. A journal
+    /// that cannot record it stops the run from starting more transfers.
+    fn stored(&self, file: &PlannedFile, target: Target, stored: Stored) -> OutcomeKind {
+        let mut uploaded = UploadedFile::new(
+            file.local_file_path.clone(),
+            target.file_uuid,
+            file.size,
+            file.content_type.as_str(),
+        );
+        if let Some(remote) = target.remote_file_path {
+            uploaded = uploaded.with_remote_file_path(remote);
+        }
+        if let Some(sha256) = stored.sha256 {
+            uploaded = uploaded.with_sha256(sha256);
+        }
+        if let Some(journal) = &self.options.journal {
+            let entry = self.journal_entry(file, &uploaded);
+            if let Err(error) = journal.record(&entry) {
+                let error = Arc::new(Error::Journal(error));
+                tracing::error!(%error, "stopping the upload");
+                self.control.stop_for(StopReason::Journal(error), false);
+            }
+        }
+        OutcomeKind::Uploaded(uploaded)
+    }
+
+    fn journal_entry(&self, file: &PlannedFile, uploaded: &UploadedFile) -> JournalEntry {
+        let mut entry = JournalEntry::new(
+            uploaded.local_file_path(),
+            uploaded.size_bytes(),
+            uploaded.file_uuid(),
+        )
+        .with_base_url(urls::redact(&self.client.inner.base_url));
+        if let Some(modified) = file.modified {
+            entry = entry.with_modified(modified);
+        }
+        if let Some(sha256) = uploaded.sha256() {
+            entry = entry.with_sha256(sha256);
+        }
+        if let Some(remote) = uploaded.remote_file_path() {
+            entry = entry.with_remote_file_path(remote);
+        }
+        if let Some(workspace) = lock(&self.workspace).as_deref() {
+            entry = entry.with_workspace_uuid(workspace);
+        }
+        entry
     }
 
     /// Counts a finished file, tells the observer, and hands the outcome to the handle.
@@ -383,6 +486,10 @@ impl Run {
                 Counters::add(&counters.files_uploaded, 1);
                 Counters::add(&counters.bytes_uploaded, file.size_bytes());
                 self.options.emit(ProgressEvent::Done { index, file });
+            }
+            OutcomeKind::Skipped(file) => {
+                Counters::add(&counters.files_skipped, 1);
+                self.options.emit(ProgressEvent::Skipped { index, file });
             }
             OutcomeKind::Failed(error) => {
                 Counters::add(&counters.files_failed, 1);
@@ -401,6 +508,22 @@ impl Run {
 
 fn outcome(file: &PlannedFile, kind: OutcomeKind) -> UploadOutcome {
     UploadOutcome::new(file.index, file.local_file_path.clone(), kind)
+}
+
+/// A store's 403 for an expired URL is retried at once, on a new URL (see
+/// [`Run::fresh_target`]); every other error keeps its own verdict.
+fn retry_if_expired(error: Error, expired: &AtomicBool) -> Error {
+    match error {
+        Error::Storage(storage) if storage.is_expired_url() => {
+            expired.store(true, Ordering::Relaxed);
+            let now = RetryHint {
+                after: Some(Duration::ZERO),
+                ..RetryHint::transient()
+            };
+            Error::Storage(Box::new(storage.with_retry(now)))
+        }
+        other => other,
+    }
 }
 
 /// Errors that say the API is down rather than that this batch is wrong: it cannot be

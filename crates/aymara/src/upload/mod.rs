@@ -1,12 +1,16 @@
 //! `client.files().upload(..)`: an [`Upload`] to await, or to start as an [`UploadHandle`]
 //! that can be spawned, watched, streamed and cancelled.
 
+mod dry_run;
 mod engine;
+mod expiry;
+mod journal;
 mod options;
 mod plan;
 mod presign;
 mod progress;
 mod report;
+mod skip;
 mod transfer;
 mod wait;
 
@@ -21,12 +25,14 @@ use tokio::task::JoinHandle;
 use tracing::Instrument;
 use tracing::instrument::WithSubscriber;
 
+pub use dry_run::{PlanAction, PlanEntry, UploadPlan};
+pub use journal::{FileJournal, Journal, JournalEntry, JournalQuery};
 pub use options::{
     DEFAULT_CONCURRENCY, MAX_BATCH_SIZE, ProgressEvent, ProgressObserver, UploadOptions,
 };
 pub use plan::MAX_FILE_SIZE;
 pub use progress::UploadProgress;
-pub use report::{OutcomeKind, UploadOutcome, UploadReport, UploadedFile};
+pub use report::{OutcomeKind, SkippedFile, UploadOutcome, UploadReport, UploadedFile};
 pub use transfer::MIN_TRANSFER_RATE;
 // What the direct upload shares with this flow: the checks of a path, and the body read
 // from disk.

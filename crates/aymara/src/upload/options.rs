@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::upload::UploadedFile;
+use crate::upload::{Journal, SkippedFile, UploadedFile};
 use crate::{Error, WaitOptions};
 
 /// Files uploaded at once, unless configured otherwise.
@@ -23,6 +23,9 @@ pub struct UploadOptions {
     pub(crate) observer: Option<Arc<dyn ProgressObserver>>,
     pub(crate) deadline: Option<Duration>,
     pub(crate) wait: Option<WaitOptions>,
+    pub(crate) journal: Option<Arc<dyn Journal>>,
+    pub(crate) checksum: bool,
+    pub(crate) force: bool,
 }
 
 impl fmt::Debug for UploadOptions {
@@ -35,6 +38,9 @@ impl fmt::Debug for UploadOptions {
             .field("observer", &self.observer.is_some())
             .field("deadline", &self.deadline)
             .field("wait", &self.wait)
+            .field("journal", &self.journal.is_some())
+            .field("checksum", &self.checksum)
+            .field("force", &self.force)
             .finish()
     }
 }
@@ -93,6 +99,32 @@ impl UploadOptions {
         self
     }
 
+    /// Keeps track of stored files: each is recorded as soon as the store answered 2xx
+    /// (before it counts as uploaded), and a file the journal already has, with the same
+    /// path, size and modification time, is skipped ([`OutcomeKind::Skipped`]). So a
+    /// re-run after a crash, a failure or Ctrl-C sends only what is missing.
+    /// [`FileJournal`](crate::FileJournal) keeps it in a file.
+    ///
+    /// [`OutcomeKind::Skipped`]: crate::OutcomeKind::Skipped
+    pub fn journal(mut self, journal: impl Journal + 'static) -> Self {
+        self.journal = Some(Arc::new(journal));
+        self
+    }
+
+    /// With a journal: skip a file only if its SHA-256 matches the one recorded, instead
+    /// of its size and modification time. Each file is read once more before the upload to
+    /// compute it, so a change that kept the size and time is caught.
+    pub fn checksum(mut self, checksum: bool) -> Self {
+        self.checksum = checksum;
+        self
+    }
+
+    /// With a journal: skip nothing, upload every file again (and record them again).
+    pub fn force(mut self, force: bool) -> Self {
+        self.force = force;
+        self
+    }
+
     pub(crate) fn concurrency_or_default(&self) -> usize {
         self.concurrency.unwrap_or(DEFAULT_CONCURRENCY)
     }
@@ -145,9 +177,10 @@ impl UploadOptions {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ProgressEvent<'a> {
-    /// Planning is done: this many files, this many bytes will be sent.
+    /// Planning is done: this many files, this many bytes will be sent (files skipped for
+    /// the journal not included).
     Planned {
-        /// Files that passed planning.
+        /// Files that passed planning and will be sent.
         files: usize,
         /// Their total size.
         bytes: u64,
@@ -160,6 +193,13 @@ pub enum ProgressEvent<'a> {
         path: &'a Path,
         /// Its size in bytes.
         size: u64,
+    },
+    /// The file is not sent: the journal says it is stored already.
+    Skipped {
+        /// Position in the input.
+        index: usize,
+        /// The journal's entry for it.
+        file: &'a SkippedFile,
     },
     /// Bytes of the current attempt sent so far; a retry starts again from 0.
     BytesSent {

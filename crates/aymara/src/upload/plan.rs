@@ -10,6 +10,7 @@ use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use crate::Error;
 use crate::error::{PlanError, PlanProblem};
@@ -44,6 +45,8 @@ pub(crate) struct PlannedFile {
     /// each attempt.
     pub local_file_path: String,
     pub size: u64,
+    /// Its modification time at planning, for the journal; read before any byte is.
+    pub modified: Option<SystemTime>,
     pub content_type: ContentType,
 }
 
@@ -59,6 +62,20 @@ pub(crate) async fn plan(
     paths: Vec<PathBuf>,
     content_type: Option<String>,
 ) -> Result<Vec<PlannedFile>, Error> {
+    let (files, problems) = plan_each(paths, content_type).await?;
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        Err(Error::Plan(PlanError::new(problems)))
+    }
+}
+
+/// Plans every path on a blocking thread: the files that pass, and the problems of those
+/// that do not, each in input order.
+pub(crate) async fn plan_each(
+    paths: Vec<PathBuf>,
+    content_type: Option<String>,
+) -> Result<(Vec<PlannedFile>, Vec<PlanProblem>), Error> {
     let given: Option<Arc<str>> = content_type.map(Arc::from);
     tokio::task::spawn_blocking(move || {
         let mut files = Vec::with_capacity(paths.len());
@@ -69,14 +86,10 @@ pub(crate) async fn plan(
                 Err(problem) => problems.push(problem),
             }
         }
-        if problems.is_empty() {
-            Ok(files)
-        } else {
-            Err(Error::Plan(PlanError::new(problems)))
-        }
+        (files, problems)
     })
     .await
-    .map_err(|join| Error::Config(format!("planning was interrupted: {join}")))?
+    .map_err(|join| Error::Config(format!("planning was interrupted: {join}")))
 }
 
 fn plan_one(
@@ -88,8 +101,8 @@ fn plan_one(
         let error = Error::local_file(path.clone(), source);
         PlanProblem::new(index, path, error)
     };
-    let size = match check(&path) {
-        Ok(size) => size,
+    let (size, modified) = match check(&path) {
+        Ok(found) => found,
         Err(source) => return Err(refuse(path, source)),
     };
     let local_file_path = match path.into_os_string().into_string() {
@@ -114,14 +127,15 @@ fn plan_one(
         index,
         local_file_path,
         size,
+        modified,
         content_type,
     })
 }
 
-/// Checks one path and returns its size. The type is looked at before opening, because
+/// Checks one path and returns its size and modification time. The type is looked at before opening, because
 /// opening a FIFO for reading would wait for a writer; it is checked again on the open
 /// handle, which is what a transfer will read.
-fn check(path: &Path) -> io::Result<u64> {
+fn check(path: &Path) -> io::Result<(u64, Option<SystemTime>)> {
     let kind = |metadata: &std::fs::Metadata| -> io::Result<()> {
         let what = metadata.file_type();
         if what.is_dir() {
@@ -151,7 +165,7 @@ fn check(path: &Path) -> io::Result<u64> {
             ),
         ));
     }
-    Ok(size)
+    Ok((size, metadata.modified().ok()))
 }
 
 /// What kind of special file it is, for the message.

@@ -1,10 +1,11 @@
 //! Step 2: `POST /v2/files` for a batch, and matching every answer to its request.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use url::Url;
 
 use crate::types::{CreateFile, CreateRequest, FileUpload};
+use crate::upload::expiry::Expiry;
 use crate::upload::plan::PlannedFile;
 use crate::{Error, Files, urls};
 
@@ -16,6 +17,8 @@ pub(crate) struct Target {
     pub shown_url: String,
     pub file_uuid: String,
     pub remote_file_path: Option<String>,
+    /// When `url` stops working, if it says.
+    pub expiry: Option<Expiry>,
 }
 
 /// Presigns one batch: the workspace the API answered with, and one target per file in
@@ -92,6 +95,7 @@ fn target(file: &PlannedFile, answer: FileUpload) -> Result<Target, Error> {
     let file_uuid = answer.file_uuid().ok_or_else(|| missing("file_uuid"))?;
     Ok(Target {
         shown_url: urls::redact(&url),
+        expiry: Expiry::of(&url, tokio::time::Instant::now(), SystemTime::now()),
         url,
         file_uuid: file_uuid.to_string(),
         remote_file_path: answer.remote_file_path().map(str::to_string),
@@ -111,6 +115,7 @@ mod tests {
                 index,
                 local_file_path: name.to_string(),
                 size: 1,
+                modified: None,
                 content_type: ContentType::Guessed("text/plain"),
             })
             .collect()

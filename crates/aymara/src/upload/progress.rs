@@ -8,10 +8,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct UploadProgress {
-    /// Files that will be sent (known once planning is done).
+    /// Files that will be sent (known once planning is done), skipped ones not included.
     pub files_total: u64,
     /// Files stored.
     pub files_uploaded: u64,
+    /// Files not sent because the journal says they are stored already.
+    pub files_skipped: u64,
     /// Files that failed for good.
     pub files_failed: u64,
     /// Files cancelled.
@@ -36,6 +38,7 @@ pub struct UploadProgress {
 pub(crate) struct Counters {
     pub files_total: AtomicU64,
     pub files_uploaded: AtomicU64,
+    pub files_skipped: AtomicU64,
     pub files_failed: AtomicU64,
     pub files_cancelled: AtomicU64,
     pub bytes_total: AtomicU64,
@@ -64,6 +67,7 @@ impl Counters {
         UploadProgress {
             files_total: get(&self.files_total),
             files_uploaded: get(&self.files_uploaded),
+            files_skipped: get(&self.files_skipped),
             files_failed: get(&self.files_failed),
             files_cancelled: get(&self.files_cancelled),
             bytes_total: get(&self.bytes_total),

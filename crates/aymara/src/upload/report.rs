@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::upload::JournalEntry;
 use crate::{Error, WaitOutcome};
 
 /// A file that is stored.
@@ -121,12 +122,59 @@ impl UploadedFile {
     }
 }
 
+/// A file not sent because the journal says it is stored already (see
+/// [`UploadOptions::journal`](crate::UploadOptions::journal)).
+///
+/// ```
+/// let entry = aymara::JournalEntry::new("data/a.csv", 4, "0b5c…");
+/// let skipped = aymara::SkippedFile::new(entry);
+/// assert_eq!(skipped.file_uuid(), "0b5c…");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedFile {
+    entry: JournalEntry,
+}
+
+impl SkippedFile {
+    /// Skipped because of this journal entry.
+    pub fn new(entry: JournalEntry) -> Self {
+        Self { entry }
+    }
+
+    /// The journal entry that matched.
+    pub fn entry(&self) -> &JournalEntry {
+        &self.entry
+    }
+
+    /// The path as given, as sent to the API when it was stored.
+    pub fn local_file_path(&self) -> &str {
+        self.entry.local_file_path()
+    }
+
+    /// The service's identifier of the stored file.
+    pub fn file_uuid(&self) -> &str {
+        self.entry.file_uuid()
+    }
+
+    /// The path later eval-run calls use, if the journal has it.
+    pub fn remote_file_path(&self) -> Option<&str> {
+        self.entry.remote_file_path()
+    }
+
+    /// Its size.
+    pub fn size_bytes(&self) -> u64 {
+        self.entry.size_bytes()
+    }
+}
+
 /// What happened to one input path.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum OutcomeKind {
     /// Stored.
     Uploaded(UploadedFile),
+    /// Not sent: the journal says it is stored already.
+    Skipped(SkippedFile),
     /// Failed for good. Files of a batch the API refused share one error.
     Failed(Arc<Error>),
     /// Not finished because the upload was cancelled or reached its deadline before the
@@ -177,6 +225,14 @@ impl UploadOutcome {
     pub fn uploaded(&self) -> Option<&UploadedFile> {
         match &self.kind {
             OutcomeKind::Uploaded(file) => Some(file),
+            _ => None,
+        }
+    }
+
+    /// The journal entry it was skipped for, if it was skipped.
+    pub fn skipped(&self) -> Option<&SkippedFile> {
+        match &self.kind {
+            OutcomeKind::Skipped(file) => Some(file),
             _ => None,
         }
     }
@@ -232,6 +288,11 @@ impl UploadReport {
         self.outcomes.iter().filter_map(UploadOutcome::uploaded)
     }
 
+    /// The files skipped because the journal says they are stored, in input order.
+    pub fn skipped(&self) -> impl Iterator<Item = &SkippedFile> {
+        self.outcomes.iter().filter_map(UploadOutcome::skipped)
+    }
+
     /// The paths that failed, with why, in input order.
     pub fn failed(&self) -> impl Iterator<Item = (&Path, &Error)> {
         self.outcomes
@@ -247,8 +308,10 @@ impl UploadReport {
             .map(UploadOutcome::path)
     }
 
-    /// Whether every path was stored.
+    /// Whether every path is stored: uploaded now, or skipped as stored before.
     pub fn is_success(&self) -> bool {
-        self.outcomes.iter().all(|o| o.uploaded().is_some())
+        self.outcomes
+            .iter()
+            .all(|o| matches!(o.kind, OutcomeKind::Uploaded(_) | OutcomeKind::Skipped(_)))
     }
 }

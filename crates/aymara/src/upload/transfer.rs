@@ -2,17 +2,19 @@
 //!
 //! The body is read in large chunks straight from the file and sent with an explicit
 //! `Content-Length` (object stores refuse chunked bodies). Each attempt reopens the file and
-//! checks that its size is still the planned one.
+//! checks that its size is still the planned one. The SHA-256 of the bytes is computed as
+//! they are read, with no second read of the file.
 
 use std::io::{self, Read};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::stream;
 use http::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use sha2::{Digest as _, Sha256};
 use tokio::sync::mpsc;
 
 use crate::attempt::{Answered, Attempt};
@@ -37,9 +39,15 @@ const READ_AHEAD: usize = 2;
 /// transfer for ever, while a slow link still has hours for a large file.
 pub const MIN_TRANSFER_RATE: u64 = 64 * 1024;
 
+/// The lower-case hex SHA-256 of what an attempt read, set by the reader once it has read
+/// the last byte and before it hands that byte on, so it is there when the store answers.
+pub(crate) type Digest = Arc<OnceLock<String>>;
+
 /// The store's answer to a transfer that succeeded.
 pub(crate) struct Stored {
     status: StatusCode,
+    /// The SHA-256 of the bytes sent.
+    pub sha256: Option<String>,
 }
 
 impl Answered for Stored {
@@ -57,7 +65,7 @@ pub(crate) fn transfer_limit(timeout: Duration, size: u64) -> Duration {
     timeout.saturating_add(Duration::from_secs(size / MIN_TRANSFER_RATE))
 }
 
-/// One attempt at sending `file` to `target`.
+/// One attempt at sending `file` to `target`; what the store answered on success.
 pub(crate) async fn put_once(
     http: &reqwest::Client,
     timeout: Duration,
@@ -66,7 +74,7 @@ pub(crate) async fn put_once(
     options: &UploadOptions,
     control: &Arc<Control>,
     number: u32,
-) -> Result<(), Error> {
+) -> Result<Stored, Error> {
     let attempt = Attempt {
         operation: "put_file",
         number,
@@ -76,7 +84,7 @@ pub(crate) async fn put_once(
     };
     attempt
         .run(async {
-            let body = open_body(file, options, control).await?;
+            let (body, digest) = open_body(file, options, control).await?;
             let response = http
                 .put(target.url.clone())
                 .header(CONTENT_TYPE, file.content_type.as_str())
@@ -87,7 +95,8 @@ pub(crate) async fn put_once(
                 .map_err(|e| error::from_transport(e, target.shown_url.clone(), timeout))?;
             let status = response.status();
             if status.is_success() {
-                return Ok(Stored { status });
+                let sha256 = digest.get().cloned();
+                return Ok(Stored { status, sha256 });
             }
             let headers = response.headers().clone();
             let mut response = response;
@@ -103,16 +112,15 @@ pub(crate) async fn put_once(
             ))
         })
         .await
-        .map(|_| ())
 }
 
 /// Opens the file for one attempt and turns it into a body of exactly the planned size,
-/// counting what is sent and telling the observer.
+/// counting what is sent and telling the observer; also where its SHA-256 will be.
 async fn open_body(
     file: &PlannedFile,
     options: &UploadOptions,
     control: &Arc<Control>,
-) -> Result<reqwest::Body, Error> {
+) -> Result<(reqwest::Body, Digest), Error> {
     let (index, size, observer) = (file.index, file.size, options.observer.clone());
     let control = control.clone();
     file_body(file.path(), size, move |chunk, sent| {
@@ -127,29 +135,32 @@ async fn open_body(
 }
 
 /// A body of exactly `size` bytes of the file at `path`, opened and checked for one
-/// attempt; `on_sent(chunk, sent)` hears of each chunk as it goes (its size, and the bytes
-/// of this body so far). Used by presigned transfers and the direct upload alike.
+/// attempt, and where the SHA-256 of what it sends will be once all is read;
+/// `on_sent(chunk, sent)` hears of each chunk as it goes (its size, and the bytes of this
+/// body so far). Used by presigned transfers and the direct upload alike.
 ///
 /// The file is opened and checked on the blocking pool; one of at most [`CHUNK_SIZE`] bytes
-/// is read there too and sent as one buffer. A larger one is then read by one blocking task
-/// per attempt, straight into the buffers that are sent (no intermediate copy, no hop to the
-/// blocking pool per read), at most [`READ_AHEAD`] chunks ahead of the socket, so memory
-/// stays flat whatever the size.
+/// is read (and hashed) there too and sent as one buffer. A larger one is then read by one
+/// blocking task per attempt, straight into the buffers that are sent (no intermediate copy,
+/// no hop to the blocking pool per read, no second read to hash), at most [`READ_AHEAD`]
+/// chunks ahead of the socket, so memory stays flat whatever the size.
 pub(crate) async fn file_body(
     path: &Path,
     size: u64,
     on_sent: impl Fn(u64, u64) + Send + Sync + 'static,
-) -> Result<reqwest::Body, Error> {
+) -> Result<(reqwest::Body, Digest), Error> {
     let fail = |source: io::Error| Error::local_file(path, source);
     let owned = path.to_path_buf();
     let opened = tokio::task::spawn_blocking(move || open_checked(&owned, size))
         .await
         .map_err(|e| fail(io::Error::other(e)))?
         .map_err(fail)?;
+    let digest = Digest::default();
     let handle = match opened {
-        Opened::Whole(bytes) => {
+        Opened::Whole(bytes, sha256) => {
+            let _ = digest.set(sha256);
             on_sent(size, size);
-            return Ok(reqwest::Body::from(bytes));
+            return Ok((reqwest::Body::from(bytes), digest));
         }
         Opened::Large(handle) => handle,
     };
@@ -157,7 +168,10 @@ pub(crate) async fn file_body(
     let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(READ_AHEAD);
     // Not awaited: it ends at the end of the file, or at its next send once the body (and
     // so `rx`) is dropped.
-    drop(tokio::task::spawn_blocking(move || pump(handle, size, &tx)));
+    let read = digest.clone();
+    drop(tokio::task::spawn_blocking(move || {
+        pump(handle, size, &tx, &read)
+    }));
     let on_sent = Arc::new(on_sent);
     let counted = stream::unfold((rx, 0u64), move |(mut rx, sent)| {
         let on_sent = on_sent.clone();
@@ -172,13 +186,13 @@ pub(crate) async fn file_body(
             }
         }
     });
-    Ok(reqwest::Body::wrap_stream(counted))
+    Ok((reqwest::Body::wrap_stream(counted), digest))
 }
 
 /// A file opened for one attempt.
 enum Opened {
-    /// All of a small file.
-    Whole(Bytes),
+    /// All of a small file, and its SHA-256.
+    Whole(Bytes, String),
     /// A file larger than one chunk, to be read by [`pump`].
     Large(std::fs::File),
 }
@@ -199,18 +213,31 @@ fn open_checked(path: &Path, size: u64) -> io::Result<Opened> {
     // Checked above: `size` fits in a chunk, so in a usize.
     let mut buf = vec![0; size as usize];
     handle.read_exact(&mut buf).map_err(|e| shrank(e, size))?;
-    Ok(Opened::Whole(Bytes::from(buf)))
+    let sha256 = hex::encode(Sha256::digest(&buf));
+    Ok(Opened::Whole(Bytes::from(buf), sha256))
 }
 
-/// Reads `size` bytes of `handle` in chunks into `tx`; a file that ends early is an error,
-/// bytes past `size` are never read.
-fn pump(mut handle: std::fs::File, size: u64, tx: &mpsc::Sender<io::Result<Bytes>>) {
+/// Reads `size` bytes of `handle` in chunks into `tx`, hashing them into `digest`; a file
+/// that ends early is an error, bytes past `size` are never read.
+fn pump(
+    mut handle: std::fs::File,
+    size: u64,
+    tx: &mpsc::Sender<io::Result<Bytes>>,
+    digest: &OnceLock<String>,
+) {
     let mut left = size;
+    let mut hasher = Sha256::new();
     while left > 0 {
         let want = usize::try_from(left).map_or(CHUNK_SIZE, |left| left.min(CHUNK_SIZE));
         let mut buf = vec![0; want];
         let chunk = match handle.read_exact(&mut buf) {
-            Ok(()) => Ok(Bytes::from(buf)),
+            Ok(()) => {
+                hasher.update(&buf);
+                if left == want as u64 {
+                    let _ = digest.set(hex::encode(hasher.finalize_reset()));
+                }
+                Ok(Bytes::from(buf))
+            }
             Err(e) => Err(shrank(e, size)),
         };
         let failed = chunk.is_err();

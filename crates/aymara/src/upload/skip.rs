@@ -1,0 +1,80 @@
+//! Between planning and presigning: the files the journal says are stored already are set
+//! aside, so a re-run sends only what is missing.
+
+use std::io::{self, Read};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::Error;
+use crate::upload::plan::PlannedFile;
+use crate::upload::transfer::CHUNK_SIZE;
+use crate::upload::{Journal, JournalQuery, SkippedFile, UploadOptions};
+
+/// The planned files split into those to send and those to skip, each in input order.
+pub(crate) type Split = (Vec<PlannedFile>, Vec<(PlannedFile, SkippedFile)>);
+
+/// Asks the journal about every planned file, on a blocking thread (it may read files, to
+/// hash them with `checksum`). Without a journal, or with `force`, every file is sent.
+pub(crate) async fn split(
+    planned: Vec<PlannedFile>,
+    options: &UploadOptions,
+) -> Result<Split, Error> {
+    let journal = match &options.journal {
+        Some(journal) if !options.force => journal.clone(),
+        _ => return Ok((planned, Vec::new())),
+    };
+    let checksum = options.checksum;
+    let workspace = options.workspace_uuid.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut send = Vec::with_capacity(planned.len());
+        let mut skip = Vec::new();
+        for file in planned {
+            match find(&*journal, &file, checksum, workspace.as_deref())? {
+                Some(skipped) => skip.push((file, skipped)),
+                None => send.push(file),
+            }
+        }
+        Ok((send, skip))
+    })
+    .await
+    .map_err(|join| Error::Config(format!("planning was interrupted: {join}")))?
+}
+
+/// The journal's entry for `file`, if it matches.
+fn find(
+    journal: &dyn Journal,
+    file: &PlannedFile,
+    checksum: bool,
+    workspace: Option<&str>,
+) -> Result<Option<SkippedFile>, Error> {
+    let sha256 = match checksum {
+        true => Some(sha256_of(file.path()).map_err(|e| Error::local_file(file.path(), e))?),
+        false => None,
+    };
+    let mut query = JournalQuery::new(&file.local_file_path, file.size)
+        .with_modified(file.modified)
+        .with_workspace_uuid(workspace);
+    if let Some(sha256) = &sha256 {
+        query = query.with_sha256(sha256);
+    }
+    let entry = journal.find(&query).map_err(Error::Journal)?;
+    Ok(entry
+        .filter(|entry| entry.matches(&query))
+        .map(SkippedFile::new))
+}
+
+/// The lower-case hex SHA-256 of a file's content.
+fn sha256_of(path: &Path) -> io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0; CHUNK_SIZE];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return Ok(hex::encode(hasher.finalize())),
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
