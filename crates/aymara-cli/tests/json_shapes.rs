@@ -147,6 +147,7 @@ async fn every_machine_output_keeps_its_documented_shape() {
         ],
     )
     .await;
+    assert_eq!((first.code, again.code, failing.code), (0, 0, 1));
     shapes.insert("files upload --json (failed)".into(), document(&failing));
     let streamed = aymara(
         &emulator,
