@@ -65,6 +65,11 @@ pub use upload::{
     UploadOutcome, UploadPlan, UploadProgress, UploadReport, UploadedFile,
 };
 
+/// The README's Rust examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 /// What dependents hold can move into spawned tasks and be shared: checked at compile time.
 const _: fn() = || {
     fn shareable<T: Send + Sync + 'static>() {}
