@@ -71,9 +71,10 @@ impl Stdout {
     }
 }
 
-/// Server- or user-supplied text, escaped for a terminal.
+/// Text a server (or a flag) supplied, fit for one line of a terminal: escaped, whitespace
+/// folded, and cut at 300 bytes with a marker, so a hostile value cannot flood the output.
 pub fn text(value: &str) -> String {
-    aymara::display::escape(value).into_owned()
+    aymara::display::message(value)
 }
 
 /// A path, escaped for a terminal.

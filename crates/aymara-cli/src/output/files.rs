@@ -237,7 +237,7 @@ pub fn processing_line(file: &UploadedFile) -> Option<String> {
     };
     Some(format!(
         "error: {} ({}): {why}",
-        text(file.local_file_path()),
+        super::path(std::path::Path::new(file.local_file_path())),
         text(file.file_uuid())
     ))
 }
