@@ -16,7 +16,7 @@ pub use get::get;
 pub use list::list;
 pub use status::status;
 pub use upload::upload;
-pub use uuids::{check_uuids, failed_if_any, for_each_uuid, uuid_error_line};
+pub use uuids::{call_each, check_uuids, failed_if_any, uuid_error_line};
 pub use wait::wait;
 
 use aymara::Client;

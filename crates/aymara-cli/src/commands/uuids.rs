@@ -3,10 +3,13 @@
 
 use std::future::Future;
 
-use aymara::Error;
+use aymara::{Error, Files};
 use futures_util::StreamExt;
 
-use crate::{Failure, output};
+use crate::Failure;
+use crate::cli::ApiArgs;
+use crate::commands::Target;
+use crate::output::{self, UuidFailedJson};
 
 /// Calls made at once by the commands that take several uuids.
 const CALLS_AT_ONCE: usize = 8;
@@ -19,8 +22,52 @@ pub fn check_uuids(uuids: &[String]) -> Result<(), Failure> {
     Ok(())
 }
 
+/// What a command that takes several uuids got back: the successes in input order, and for
+/// each failure its `error:` line and its `--json` entry.
+pub struct PerUuid<T> {
+    pub done: Vec<(String, T)>,
+    pub failed: Vec<UuidFailedJson>,
+    pub lines: Vec<String>,
+}
+
+/// The whole round of such a command: checks the uuids, builds the client, runs `call` for
+/// each uuid a few at once, and sorts the results.
+pub async fn call_each<T, Fut>(
+    api: &ApiArgs,
+    uuids: &[String],
+    call: impl Fn(Files, String) -> Fut,
+) -> Result<PerUuid<T>, Failure>
+where
+    Fut: Future<Output = Result<T, Error>>,
+{
+    check_uuids(uuids)?;
+    let target = Target::new(api).await?;
+    let files = target.client.files();
+    let results = for_each_uuid(uuids, |uuid| call(files.clone(), uuid)).await;
+    target.finish().await;
+    let mut sorted = PerUuid {
+        done: Vec::new(),
+        failed: Vec::new(),
+        lines: Vec::new(),
+    };
+    for (uuid, result) in uuids.iter().zip(results) {
+        match result {
+            Ok(value) => sorted.done.push((uuid.clone(), value)),
+            Err(error) => {
+                let why = output::describe(&error);
+                sorted.lines.push(uuid_error_line(uuid, &why));
+                sorted.failed.push(UuidFailedJson {
+                    file_uuid: uuid.clone(),
+                    error: why,
+                });
+            }
+        }
+    }
+    Ok(sorted)
+}
+
 /// `call` for each uuid, a few at once; the results in input order.
-pub async fn for_each_uuid<T, Fut>(
+async fn for_each_uuid<T, Fut>(
     uuids: &[String],
     call: impl Fn(String) -> Fut,
 ) -> Vec<Result<T, Error>>
