@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use aymara_tests::mock::{Canned, MockServer, ResetStore};
+use aymara_test_support::mock::{Canned, MockServer, ResetStore};
 use serde_json::Value;
 
 mod common;

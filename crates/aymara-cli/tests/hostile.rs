@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use aymara_tests::mock::{Canned, MockServer};
+use aymara_test_support::mock::{Canned, MockServer};
 use common::{Invocation, Run};
 use serde_json::{Value, json};
 

@@ -4,7 +4,8 @@
 
 use aymara_api::types::{FileTypeFilter, FileUpload, FileUploadRequest, FileUploadRequestItem};
 use aymara_api::{ApiKey, Client, ResponseValue};
-use aymara_tests::prism::Prism;
+use aymara_test_support::multipart;
+use aymara_test_support::prism::Prism;
 
 fn conforms<T>(what: &str, response: &ResponseValue<T>) {
     assert!(
@@ -12,19 +13,6 @@ fn conforms<T>(what: &str, response: &ResponseValue<T>) {
         "{what}: {:?}",
         response.headers().get("sl-violations")
     );
-}
-
-/// A `multipart/form-data` body with one part named `part`.
-fn multipart(part: &str, filename: &str) -> (String, Vec<u8>) {
-    let boundary = "aymara-contract-boundary";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"{filename}\"\r\n\
-         Content-Type: image/png\r\n\r\nnot really a png\r\n--{boundary}--\r\n"
-    );
-    (
-        format!("multipart/form-data; boundary={boundary}"),
-        body.into_bytes(),
-    )
 }
 
 #[tokio::test]
@@ -89,7 +77,12 @@ async fn prism_serves_every_operation_and_validates_what_clients_send() {
     // The multipart upload the generator leaves to hand-written code: Prism validates it.
     let http = reqwest::Client::new();
     let upload = |part: &str| {
-        let (content_type, body) = multipart(part, "cat.png");
+        let (content_type, body) = multipart(&[(
+            part,
+            Some("cat.png"),
+            Some("image/png"),
+            b"not really a png",
+        )]);
         http.post(format!(
             "{}/v2/files/-/uploads?workspace_uuid=w",
             prism.url()

@@ -8,22 +8,19 @@
 //! of `post_files`.
 
 use std::fs;
-use std::path::{Path, PathBuf};
 
 use aymara_api::types::{
     self, ErrorResponse, FileDetail, FileFrames, FileListResponse, FileStatus, FileUpload,
     FileUploadRequest, FileUploadResponse,
 };
+use aymara_test_support::workspace_root;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn spec() -> Value {
-    let text = fs::read_to_string(root().join("openapi/aymara.yaml")).expect("spec readable");
+    let text =
+        fs::read_to_string(workspace_root().join("openapi/aymara.yaml")).expect("spec readable");
     serde_norway::from_str(&text).expect("spec is YAML")
 }
 
@@ -116,7 +113,7 @@ fn operation_pointer(spec: &Value, operation_id: &str) -> Option<String> {
 }
 
 fn examples() -> Vec<Example> {
-    let dir = root().join("openapi/examples");
+    let dir = workspace_root().join("openapi/examples");
     let mut names: Vec<String> = fs::read_dir(&dir)
         .expect("examples dir")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use aymara::Error;
-use aymara_tests::mock::{Canned, MockServer, one_file_request};
+use aymara_test_support::mock::{Canned, MockServer, one_file_request};
 
 /// Gaps between consecutive presign calls.
 fn gaps(server: &MockServer) -> Vec<Duration> {

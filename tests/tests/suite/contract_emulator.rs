@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use aymara_emulator::{Emulator, EmulatorConfig, Faults};
-use aymara_tests::prism::Prism;
+use aymara_test_support::prism::Prism;
 use serde_json::{Value, json};
 
 async fn post(
@@ -135,8 +135,8 @@ async fn injected_faults_conform_to_the_spec_too() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_proxy_does_flag_an_answer_that_breaks_the_spec() {
-    let mock = aymara_tests::mock::MockServer::start().await;
-    mock.script_presign([aymara_tests::mock::Canned::json(
+    let mock = aymara_test_support::mock::MockServer::start().await;
+    mock.script_presign([aymara_test_support::mock::Canned::json(
         200,
         json!({"files": "not a list"}),
     )]);

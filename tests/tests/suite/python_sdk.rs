@@ -3,34 +3,31 @@
 //! `get_status`, `get_frames`, `delete`) and `lib.uploads.upload_file` succeed, and the
 //! emulator stores the bytes they sent.
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use aymara_emulator::{Emulator, EmulatorConfig};
+use aymara_emulator::EmulatorConfig;
+use aymara_test_support::emulator::TestEmulator;
+use aymara_test_support::tools::Tool;
+use aymara_test_support::{sha256_hex, workspace_root};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_python_sdk_works_against_the_emulator() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let python = root.join("tools/venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run `cargo xtask tools` (the test command does)",
-        python.display()
-    );
-    let emulator = Emulator::start(EmulatorConfig {
-        api_keys: vec!["python-key".into()],
-        video_processing: std::time::Duration::ZERO,
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
+    let root = workspace_root();
+    let python = Tool::Python.installed();
+    let emulator = TestEmulator::start(
+        "python-key",
+        EmulatorConfig {
+            video_processing: std::time::Duration::ZERO,
+            ..EmulatorConfig::default()
+        },
+    )
+    .await;
     let sample = root.join("examples/data/prompts.csv");
     let mut command = Command::new(python);
     command
         .arg(root.join("tools/compat/python_sdk.py"))
-        .args([emulator.base_url(), "python-key"])
+        .args([emulator.base_url(), emulator.key()])
         .arg(&sample);
     let output = tokio::task::spawn_blocking(move || command.output().unwrap())
         .await
@@ -59,7 +56,7 @@ async fn the_official_python_sdk_works_against_the_emulator() {
         .find(|o| o.remote_file_path == remote)
         .expect("the helper's upload is stored");
     let bytes = std::fs::read(&sample).unwrap();
-    assert_eq!(stored.sha256, hex::encode(Sha256::digest(&bytes)));
+    assert_eq!(stored.sha256, sha256_hex(&bytes));
     assert_eq!(stored.content_type, "text/csv");
     assert_eq!(emulator.stats().presign_requests, 2);
 
@@ -69,7 +66,7 @@ async fn the_official_python_sdk_works_against_the_emulator() {
     assert_eq!(direct["local_file_path"], "prompts.csv");
     assert_eq!(direct["processing_status"], "completed");
     let stored = emulator.object(uuid).expect("the direct upload is stored");
-    assert_eq!(stored.sha256, hex::encode(Sha256::digest(&bytes)));
+    assert_eq!(stored.sha256, sha256_hex(&bytes));
 
     let list = &answer["list"];
     assert_eq!(list["count"], 2);

@@ -1,29 +1,19 @@
 //! `files().upload(..)` against the scripted mock: batching, streaming, retries of PUTs,
 //! store errors, contract violations and files that change under us.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use aymara::{Error, ProgressEvent, UploadOptions};
-use aymara_tests::mock::{Canned, MockServer, ResetStore};
-use sha2::{Digest, Sha256};
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
+use aymara_test_support::mock::{Canned, MockServer, ResetStore};
+use aymara_test_support::{sha256_hex, write_file};
 
 #[tokio::test]
 async fn one_file_and_an_empty_file_are_streamed_with_content_length() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let csv = write(dir.path(), "prompts.csv", b"a,b\n1,2\n");
-    let empty = write(dir.path(), "empty.png", b"");
+    let csv = write_file(dir.path(), "prompts.csv", b"a,b\n1,2\n");
+    let empty = write_file(dir.path(), "empty.png", b"");
     let report = server
         .client(0)
         .files()
@@ -58,7 +48,7 @@ async fn one_file_and_an_empty_file_are_streamed_with_content_length() {
     assert_eq!(puts[0].headers["content-length"], "0");
     assert_eq!(puts[1].headers["content-length"], "8");
     assert_eq!(puts[1].headers["content-type"], "text/csv");
-    assert_eq!(puts[1].sha256, sha256(b"a,b\n1,2\n"));
+    assert_eq!(puts[1].sha256, sha256_hex(b"a,b\n1,2\n"));
     for put in &puts {
         assert!(put.headers.get("transfer-encoding").is_none());
         assert!(
@@ -73,7 +63,7 @@ async fn a_64_mib_file_is_sent_with_content_length_and_never_chunked() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let bytes: Vec<u8> = (0..64 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
-    let big = write(dir.path(), "video.mp4", &bytes);
+    let big = write_file(dir.path(), "video.mp4", &bytes);
     let report = server
         .client(0)
         .files()
@@ -90,7 +80,7 @@ async fn a_64_mib_file_is_sent_with_content_length_and_never_chunked() {
     assert_eq!(put.headers["content-type"], "video/mp4");
     assert_eq!(
         (put.size, put.sha256.clone()),
-        (bytes.len() as u64, sha256(&bytes))
+        (bytes.len() as u64, sha256_hex(&bytes))
     );
 }
 
@@ -100,9 +90,9 @@ async fn two_hundred_fifty_files_take_three_presign_batches_and_one_put_each() {
     let dir = tempfile::tempdir().unwrap();
     let paths: Vec<PathBuf> = (0..250)
         .map(|i| {
-            write(
+            write_file(
                 dir.path(),
-                &format!("f{i:03}.txt"),
+                format!("f{i:03}.txt"),
                 format!("file {i}").as_bytes(),
             )
         })
@@ -135,7 +125,7 @@ async fn batch_size_is_configurable_and_bounded() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let paths: Vec<PathBuf> = (0..5)
-        .map(|i| write(dir.path(), &format!("{i}.txt"), b"x"))
+        .map(|i| write_file(dir.path(), format!("{i}.txt"), b"x"))
         .collect();
     let files = server.client(0);
     files
@@ -164,7 +154,7 @@ async fn batch_size_is_configurable_and_bounded() {
 async fn failed_puts_are_retried_and_a_store_403_is_a_storage_error_without_the_signature() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "a.jsonl", b"{}\n");
+    let file = write_file(dir.path(), "a.jsonl", b"{}\n");
     server.script_put([
         Canned::s3_error(500, "InternalError"),
         Canned::s3_error(503, "SlowDown"),
@@ -210,7 +200,7 @@ async fn connections_reset_mid_body_are_retried() {
     server.set_store(store.url());
     let dir = tempfile::tempdir().unwrap();
     let bytes = vec![7u8; 3 * 1024 * 1024];
-    let file = write(dir.path(), "big.bin", &bytes);
+    let file = write_file(dir.path(), "big.bin", &bytes);
     let report = server
         .client(2)
         .files()
@@ -229,7 +219,7 @@ async fn a_reset_with_retries_disabled_fails_that_file_as_a_connection_error() {
     let store = ResetStore::start(1).await;
     server.set_store(store.url());
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "big.bin", &vec![1u8; 1024 * 1024]);
+    let file = write_file(dir.path(), "big.bin", &vec![1u8; 1024 * 1024]);
     let report = server
         .client(0)
         .files()
@@ -249,8 +239,8 @@ async fn fewer_answers_than_files_fail_the_batch_as_invalid_response() {
     });
     let dir = tempfile::tempdir().unwrap();
     let paths = [
-        write(dir.path(), "a.txt", b"a"),
-        write(dir.path(), "b.txt", b"b"),
+        write_file(dir.path(), "a.txt", b"a"),
+        write_file(dir.path(), "b.txt", b"b"),
     ];
     let report = server
         .client(0)
@@ -272,8 +262,8 @@ async fn fewer_answers_than_files_fail_the_batch_as_invalid_response() {
 async fn a_file_whose_size_changes_after_planning_fails_clearly() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "growing.csv", b"a\n");
-    let stable = write(dir.path(), "stable.csv", b"b\n");
+    let file = write_file(dir.path(), "growing.csv", b"a\n");
+    let stable = write_file(dir.path(), "stable.csv", b"b\n");
     let target = file.clone();
     let options = UploadOptions::new().observer(move |event: &ProgressEvent<'_>| {
         if let ProgressEvent::Planned { .. } = event {
@@ -304,7 +294,7 @@ async fn a_file_whose_size_changes_after_planning_fails_clearly() {
 async fn bad_paths_fail_the_whole_upload_before_any_network_call_in_input_order() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let good = write(dir.path(), "good.csv", b"x");
+    let good = write_file(dir.path(), "good.csv", b"x");
     let missing = dir.path().join("missing.csv");
     let error = server
         .client(0)
@@ -343,7 +333,7 @@ async fn an_auth_failure_fails_every_file_without_hammering_the_api() {
     server.script_presign((0..5).map(|_| Canned::envelope(401, "auth.invalid_key", "req-auth")));
     let dir = tempfile::tempdir().unwrap();
     let paths: Vec<PathBuf> = (0..250)
-        .map(|i| write(dir.path(), &format!("{i}.txt"), b"x"))
+        .map(|i| write_file(dir.path(), format!("{i}.txt"), b"x"))
         .collect();
     let report = server
         .client(2)
@@ -366,8 +356,8 @@ async fn progress_events_account_for_every_byte_and_file() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let paths = [
-        write(dir.path(), "a.bin", &vec![0u8; 600 * 1024]),
-        write(dir.path(), "b.bin", b"bb"),
+        write_file(dir.path(), "a.bin", &vec![0u8; 600 * 1024]),
+        write_file(dir.path(), "b.bin", b"bb"),
     ];
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = events.clone();
@@ -410,7 +400,7 @@ async fn a_cancelled_upload_reports_every_file_cancelled_and_sends_nothing() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let paths: Vec<PathBuf> = (0..20)
-        .map(|i| write(dir.path(), &format!("{i}.txt"), b"x"))
+        .map(|i| write_file(dir.path(), format!("{i}.txt"), b"x"))
         .collect();
     let upload = server
         .client(0)

@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use aymara_test_support::workspace_root;
 use syn::{Fields, ImplItem, Item, Signature, Type, Visibility, parse_quote};
 
 /// One line of Rust as prettyplease prints it, whitespace folded.
@@ -204,7 +205,7 @@ fn list(items: &[Item], path: &str, out: &mut String) {
 
 #[test]
 fn generated_public_surface() {
-    let source = include_str!("../../crates/aymara-api/src/generated.rs");
+    let source = include_str!("../../../crates/aymara-api/src/generated.rs");
     let file = syn::parse_file(source).expect("generated.rs parses");
     let mut listing = String::new();
     list(&file.items, "crate", &mut listing);
@@ -290,7 +291,7 @@ fn is_cfg_test(attr: &syn::Attribute) -> bool {
 
 #[test]
 fn aymara_public_surface() {
-    let lib = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/aymara/src/lib.rs");
+    let lib = workspace_root().join("crates/aymara/src/lib.rs");
     let mut listing = String::new();
     list_crate(&lib, "aymara", &mut listing);
     assert!(

@@ -3,7 +3,7 @@
 
 use aymara::types::{CreateFile, CreateRequest};
 use aymara::{ApiErrorKind, Client, Error, UploadOptions};
-use aymara_tests::prism::Prism;
+use aymara_test_support::prism::Prism;
 use reqwest::header::{HeaderMap, HeaderValue};
 
 fn request(workspace: Option<&str>) -> CreateRequest {

@@ -10,35 +10,11 @@
 //! This is the project's equivalent of cargo-semver-checks, which needs rustdoc's JSON
 //! output, a nightly-only feature.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
+use aymara_test_support::{copy_tree, workspace_root};
 use serde_norway::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ is inside the workspace")
-        .to_path_buf()
-}
-
-/// Copies the workspace's sources (not its build output, tools or history).
-fn copy_workspace(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if [".git", "target", "tools"].iter().any(|skip| name == *skip) {
-            continue;
-        }
-        let (source, dest) = (entry.path(), to.join(&name));
-        if entry.file_type().unwrap().is_dir() {
-            copy_workspace(&source, &dest);
-        } else {
-            std::fs::copy(&source, &dest).unwrap();
-        }
-    }
-}
 
 /// Rewrites the copy's spec with `edit` applied to every schema, then regenerates its client.
 fn regenerate(copy: &Path, edit: impl Fn(&str, &mut serde_norway::Mapping)) {
@@ -70,7 +46,10 @@ fn check_dependent(copy: &Path) -> Output {
             "aymara-dependent",
         ])
         .current_dir(copy)
-        .env("CARGO_TARGET_DIR", root().join("target/semver-check"))
+        .env(
+            "CARGO_TARGET_DIR",
+            workspace_root().join("target/semver-check"),
+        )
         .env("CARGO_INCREMENTAL", "0")
         .output()
         .expect("cargo runs")
@@ -80,9 +59,10 @@ fn check_dependent(copy: &Path) -> Output {
 fn an_optional_field_in_every_schema_breaks_no_dependent() {
     let copy = tempfile::Builder::new()
         .prefix("semver-copy-")
-        .tempdir_in(root().join("target"))
+        .tempdir_in(workspace_root().join("target"))
         .unwrap();
-    copy_workspace(&root(), copy.path());
+    // The workspace's sources, not its build output, tools or history.
+    copy_tree(&workspace_root(), copy.path(), &[".git", "target", "tools"]);
 
     regenerate(copy.path(), |_, schema| {
         if let Some(properties) = schema.get_mut("properties").and_then(Value::as_mapping_mut) {

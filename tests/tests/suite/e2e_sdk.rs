@@ -5,31 +5,15 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use aymara::{Client, UploadOptions};
-use aymara_emulator::{Emulator, EmulatorConfig};
-use sha2::{Digest, Sha256};
+use aymara_emulator::EmulatorConfig;
+use aymara_test_support::emulator::TestEmulator;
+use aymara_test_support::sha256_hex;
 
 const KEY: &str = "e2e-key";
 
-async fn emulator() -> Emulator {
-    Emulator::start(EmulatorConfig {
-        api_keys: vec![KEY.into()],
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap()
-}
-
-fn client(emulator: &Emulator) -> Client {
-    Client::builder()
-        .api_key(KEY)
-        .base_url(emulator.base_url())
-        .build()
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_fifty_files_an_empty_one_and_64_mib_arrive_intact() {
-    let emulator = emulator().await;
+    let emulator = TestEmulator::start(KEY, EmulatorConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let mut paths: Vec<PathBuf> = (0..250)
         .map(|i| {
@@ -50,7 +34,8 @@ async fn two_hundred_fifty_files_an_empty_one_and_64_mib_arrive_intact() {
     .unwrap();
     paths.extend([empty, big]);
 
-    let report = client(&emulator)
+    let report = emulator
+        .client()
         .files()
         .upload(&paths, UploadOptions::new())
         .await
@@ -75,12 +60,7 @@ async fn two_hundred_fifty_files_an_empty_one_and_64_mib_arrive_intact() {
     for (file, path) in report.uploaded().zip(&paths) {
         let object = &stored[file.file_uuid()];
         let bytes = std::fs::read(path).unwrap();
-        assert_eq!(
-            object.sha256,
-            hex::encode(Sha256::digest(&bytes)),
-            "{}",
-            path.display()
-        );
+        assert_eq!(object.sha256, sha256_hex(&bytes), "{}", path.display());
         assert_eq!((object.size, object.puts), (bytes.len() as u64, 1));
         assert_eq!(object.content_type, file.content_type());
         assert_eq!(
@@ -92,7 +72,7 @@ async fn two_hundred_fifty_files_an_empty_one_and_64_mib_arrive_intact() {
 
 #[tokio::test]
 async fn the_emulator_refuses_a_wrong_key_and_an_expired_url() {
-    let emulator = emulator().await;
+    let emulator = TestEmulator::start(KEY, EmulatorConfig::default()).await;
     let wrong = Client::builder()
         .api_key("nope")
         .base_url(emulator.base_url())
@@ -107,13 +87,16 @@ async fn the_emulator_refuses_a_wrong_key_and_an_expired_url() {
     assert!(error.to_string().contains("auth.invalid_key"), "{error}");
     assert!(error.request_id().is_some());
 
-    let expiring = Emulator::start(EmulatorConfig {
-        url_ttl: std::time::Duration::ZERO,
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
-    let report = client(&expiring)
+    let expiring = TestEmulator::start(
+        KEY,
+        EmulatorConfig {
+            url_ttl: std::time::Duration::ZERO,
+            ..EmulatorConfig::default()
+        },
+    )
+    .await;
+    let report = expiring
+        .client()
         .files()
         .upload(["Cargo.toml"], UploadOptions::new())
         .await

@@ -12,21 +12,16 @@ use aymara::{
     UploadControl, UploadOptions, UploadPlan, UploadReport,
 };
 use aymara_emulator::{Emulator, EmulatorConfig};
-use aymara_tests::mock::{Canned, MockServer};
-use sha2::{Digest, Sha256};
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
+use aymara_test_support::emulator::TestEmulator;
+use aymara_test_support::mock::{Canned, MockServer};
+use aymara_test_support::{sha256_file, sha256_hex, write_file};
 
 fn files(dir: &Path, count: usize) -> Vec<PathBuf> {
     (0..count)
         .map(|i| {
-            write(
+            write_file(
                 dir,
-                &format!("f{i:03}.jsonl"),
+                format!("f{i:03}.jsonl"),
                 format!("{{\"i\": {i}}}\n").as_bytes(),
             )
         })
@@ -174,7 +169,7 @@ async fn a_touched_file_is_sent_again_and_force_sends_everything() {
 async fn with_checksum_a_change_that_kept_size_and_mtime_is_caught() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "prompts.csv", b"a,b\n1,2\n");
+    let file = write_file(dir.path(), "prompts.csv", b"a,b\n1,2\n");
     let journal = journal(dir.path());
     let options = || UploadOptions::new().journal(journal.clone());
     let first = server
@@ -203,7 +198,7 @@ async fn with_checksum_a_change_that_kept_size_and_mtime_is_caught() {
         .await
         .unwrap();
     let sent = by_content.uploaded().next().expect("sent again");
-    let new_sha = hex::encode(Sha256::digest(b"a,b\n3,4\n"));
+    let new_sha = sha256_hex(b"a,b\n3,4\n");
     assert_eq!(sent.sha256(), Some(new_sha.as_str()));
     assert_ne!(sent.sha256(), stored.sha256());
 
@@ -225,9 +220,9 @@ async fn the_sha256_is_computed_while_streaming_and_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let big: Vec<u8> = (0..3 * 1024 * 1024 + 17).map(|i| (i % 251) as u8).collect();
     let paths = [
-        write(dir.path(), "big.bin", &big),
-        write(dir.path(), "small.txt", b"hello\n"),
-        write(dir.path(), "empty.txt", b""),
+        write_file(dir.path(), "big.bin", &big),
+        write_file(dir.path(), "small.txt", b"hello\n"),
+        write_file(dir.path(), "empty.txt", b""),
     ];
     let journal = journal(dir.path());
     let report = server
@@ -242,7 +237,7 @@ async fn the_sha256_is_computed_while_streaming_and_recorded() {
         .map(|p| (p.file_uuid, p.sha256))
         .collect();
     for (file, path) in report.uploaded().zip(&paths) {
-        let local = hex::encode(Sha256::digest(std::fs::read(path).unwrap()));
+        let local = sha256_file(path);
         assert_eq!(file.sha256(), Some(local.as_str()), "{path:?}");
         assert_eq!(sent[file.file_uuid()], local);
         let entry = recorded(&*journal, path).unwrap();
@@ -278,14 +273,7 @@ async fn reopen(path: &Path) -> FileJournal {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_crash_mid_run_a_rerun_stores_every_file_sending_at_most_concurrency_twice() {
-    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
-    let client = || {
-        aymara::Client::builder()
-            .api_key("k")
-            .base_url(emulator.base_url())
-            .build()
-            .unwrap()
-    };
+    let emulator = TestEmulator::start("k", EmulatorConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let paths = files(dir.path(), 60);
     let path = dir.path().join(".aymara/journal.jsonl");
@@ -297,7 +285,8 @@ async fn after_a_crash_mid_run_a_rerun_stores_every_file_sending_at_most_concurr
             .journal(journal)
     };
 
-    let mut upload = client()
+    let mut upload = emulator
+        .client()
         .files()
         .upload(&paths, options(FileJournal::open(&path).unwrap()))
         .start();
@@ -319,7 +308,8 @@ async fn after_a_crash_mid_run_a_rerun_stores_every_file_sending_at_most_concurr
         names.len()
     );
 
-    let report = client()
+    let report = emulator
+        .client()
         .files()
         .upload(&paths, options(journal))
         .await
@@ -336,7 +326,7 @@ async fn after_a_crash_mid_run_a_rerun_stores_every_file_sending_at_most_concurr
         .map(|o| (o.file_uuid, o.sha256))
         .collect();
     for (path, uuid) in uuids_by_path(&report) {
-        let local = hex::encode(Sha256::digest(std::fs::read(&path).unwrap()));
+        let local = sha256_file(&path);
         assert_eq!(objects[&uuid], local, "{path}");
     }
 }
@@ -541,7 +531,7 @@ async fn a_403_for_an_expired_url_is_retried_at_once_on_a_new_presign() {
     let server = MockServer::start().await;
     server.script_put([Canned::raw(403, "application/xml", EXPIRED)]);
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "a.csv", b"x\n");
+    let file = write_file(dir.path(), "a.csv", b"x\n");
     let journal = journal(dir.path());
     let mut upload = server
         .client(2)
@@ -588,8 +578,8 @@ async fn a_url_near_its_end_when_the_transfer_starts_is_presigned_again_first() 
     server.script_put([slow_down(), slow_down(), slow_down()]);
     let dir = tempfile::tempdir().unwrap();
     let paths = [
-        write(dir.path(), "a.csv", b"a\n"),
-        write(dir.path(), "b.csv", b"b\n"),
+        write_file(dir.path(), "a.csv", b"a\n"),
+        write_file(dir.path(), "b.csv", b"b\n"),
     ];
     let start = tokio::time::Instant::now();
     let report = server
@@ -629,7 +619,7 @@ async fn a_url_signed_long_ago_is_presigned_again_before_its_first_byte() {
         }
     });
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "a.csv", b"a\n");
+    let file = write_file(dir.path(), "a.csv", b"a\n");
     let report = server
         .client(0)
         .files()
@@ -657,7 +647,7 @@ async fn against_the_emulator_an_expired_sigv4_url_is_presigned_again_on_every_a
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "a.csv", b"a\n");
+    let file = write_file(dir.path(), "a.csv", b"a\n");
     let report = client
         .files()
         .upload([&file], UploadOptions::new())

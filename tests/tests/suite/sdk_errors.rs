@@ -2,7 +2,7 @@
 //! and bodies that are not the error envelope.
 
 use aymara::{ApiErrorKind, Client, Error, ErrorCode};
-use aymara_tests::mock::{Canned, MockServer, one_file_request};
+use aymara_test_support::mock::{Canned, MockServer, one_file_request};
 
 async fn api_error(server: &MockServer, canned: Canned) -> aymara::ApiError {
     server.script_presign([canned]);

@@ -4,39 +4,24 @@
 //! a scripted server.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aymara::types::{CreateFile, CreateRequest, FileType, ProcessingStatus};
 use aymara::{ApiErrorKind, Client, Error, ListOptions, UploadOptions, WaitOptions, WaitOutcome};
-use aymara_emulator::{Emulator, EmulatorConfig};
-use aymara_tests::mock::Canned;
-use aymara_tests::scripted::ScriptedServer;
+use aymara_emulator::EmulatorConfig;
+use aymara_test_support::emulator::TestEmulator;
+use aymara_test_support::mock::Canned;
+use aymara_test_support::scripted::ScriptedServer;
+use aymara_test_support::{sha256_hex, write_file};
 use futures_util::StreamExt;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
-async fn emulator(video_processing: Duration) -> Emulator {
-    Emulator::start(EmulatorConfig {
+async fn emulator(video_processing: Duration) -> TestEmulator {
+    let config = EmulatorConfig {
         video_processing,
         ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap()
-}
-
-fn client(emulator: &Emulator) -> Client {
-    Client::builder()
-        .api_key("test-key")
-        .base_url(emulator.base_url())
-        .build()
-        .unwrap()
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
+    };
+    TestEmulator::start("test-key", config).await
 }
 
 /// Presigns `n` files named `{prefix}-{i}.csv`, `per_request` at a time; returns their
@@ -68,7 +53,7 @@ fn api_error(error: &Error) -> &aymara::ApiError {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_walks_every_page_of_250_files_in_order() {
     let emulator = emulator(Duration::ZERO).await;
-    let client = client(&emulator);
+    let client = emulator.client();
     let created = create_many(&client, "item", 250).await;
 
     for (page_size, requests) in [(100, 3), (40, 7)] {
@@ -107,7 +92,7 @@ async fn list_walks_every_page_of_250_files_in_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_added_while_listing_never_repeat_an_item() {
     let emulator = emulator(Duration::ZERO).await;
-    let client = client(&emulator);
+    let client = emulator.client();
     let first = create_many(&client, "first", 25).await;
     let mut list = client.files().list(ListOptions::new().page_size(10));
     let mut seen = Vec::new();
@@ -130,7 +115,7 @@ async fn files_added_while_listing_never_repeat_an_item() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filters_narrow_the_listing_and_bad_ones_are_refused_before_sending() {
     let emulator = emulator(Duration::ZERO).await;
-    let client = client(&emulator);
+    let client = emulator.client();
     let workspace = "3f1c8e6a-2b9d-4c1e-9a57-0d8f5e2b7c41";
     let request = CreateRequest::new()
         .workspace_uuid(workspace)
@@ -232,9 +217,9 @@ async fn a_server_that_repeats_or_ignores_offset_cannot_make_the_walk_repeat_or_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_status_frames_and_delete_of_a_stored_file() {
     let emulator = emulator(Duration::ZERO).await;
-    let client = client(&emulator);
+    let client = emulator.client();
     let dir = tempfile::tempdir().unwrap();
-    let csv = write(dir.path(), "notes.csv", b"a,b\n1,2\n");
+    let csv = write_file(dir.path(), "notes.csv", b"a,b\n1,2\n");
     let report = client
         .files()
         .upload([&csv], UploadOptions::new())
@@ -289,10 +274,10 @@ async fn get_status_frames_and_delete_of_a_stored_file() {
 #[tokio::test(start_paused = true)]
 async fn waiting_ends_completed_failed_or_timed_out_with_the_last_status() {
     let emulator = emulator(Duration::from_secs(30)).await;
-    let client = client(&emulator);
+    let client = emulator.client();
     let dir = tempfile::tempdir().unwrap();
-    let clip = write(dir.path(), "clip.mp4", &[7; 200_000]);
-    let tiny = write(dir.path(), "tiny.mp4", &[7; 8]);
+    let clip = write_file(dir.path(), "clip.mp4", &[7; 200_000]);
+    let tiny = write_file(dir.path(), "tiny.mp4", &[7; 8]);
     let report = client
         .files()
         .upload([&clip, &tiny], UploadOptions::new())
@@ -400,11 +385,11 @@ async fn polls_back_off_from_half_a_second_to_five() {
 #[tokio::test(start_paused = true)]
 async fn an_upload_can_wait_for_processing_without_holding_a_transfer_slot() {
     let emulator = emulator(Duration::from_secs(20)).await;
-    let client = client(&emulator);
+    let client = emulator.client();
     let dir = tempfile::tempdir().unwrap();
-    let clip = write(dir.path(), "clip.mp4", &[7; 100_000]);
-    let csv = write(dir.path(), "notes.csv", b"x\n");
-    let tiny = write(dir.path(), "tiny.mp4", &[7; 8]);
+    let clip = write_file(dir.path(), "clip.mp4", &[7; 100_000]);
+    let csv = write_file(dir.path(), "notes.csv", b"x\n");
+    let tiny = write_file(dir.path(), "tiny.mp4", &[7; 8]);
     let options = UploadOptions::new()
         .concurrency(1)
         .wait_for_processing(WaitOptions::new());
@@ -437,10 +422,10 @@ async fn an_upload_can_wait_for_processing_without_holding_a_transfer_slot() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_direct_upload_streams_the_file_and_answers_its_upload() {
     let emulator = emulator(Duration::from_secs(60)).await;
-    let client = client(&emulator);
+    let client = emulator.client();
     let dir = tempfile::tempdir().unwrap();
     let bytes: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
-    let big = write(dir.path(), "big sample.jsonl", &bytes);
+    let big = write_file(dir.path(), "big sample.jsonl", &bytes);
     let workspace = "3f1c8e6a-2b9d-4c1e-9a57-0d8f5e2b7c41";
     let answer = client
         .files()
@@ -456,12 +441,12 @@ async fn a_direct_upload_streams_the_file_and_answers_its_upload() {
     );
     let stored = emulator.object(&uuid).expect("stored");
     assert_eq!(stored.size, bytes.len() as u64);
-    assert_eq!(stored.sha256, hex::encode(Sha256::digest(&bytes)));
+    assert_eq!(stored.sha256, sha256_hex(&bytes));
     let file = client.files().get(&uuid).await.unwrap();
     assert_eq!(file.workspace_uuid(), Some(workspace));
     assert!(file.remote_file_path().ends_with("sample.jsonl"));
 
-    let clip = write(dir.path(), "clip.bin", &[1; 64]);
+    let clip = write_file(dir.path(), "clip.bin", &[1; 64]);
     let answer = client
         .files()
         .upload_direct(&clip)
@@ -496,7 +481,7 @@ async fn a_retried_direct_upload_sends_the_whole_file_again_with_a_length() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let bytes = vec![b'x'; 300_000];
-    let path = write(dir.path(), "a.csv", &bytes);
+    let path = write_file(dir.path(), "a.csv", &bytes);
     let answer = server.client(1).files().upload_direct(&path).await.unwrap();
     assert_eq!(answer.file_uuid(), Some("u1"));
     let received = server.received();
@@ -593,9 +578,9 @@ async fn every_call_is_retried_and_fails_typed_the_same_way() {
 #[tokio::test(start_paused = true)]
 async fn a_remote_uri_is_fetched_by_the_service_not_uploaded() {
     let emulator = emulator(Duration::ZERO).await;
-    let client = client(&emulator);
+    let client = emulator.client();
     let dir = tempfile::tempdir().unwrap();
-    let csv = write(dir.path(), "source.csv", b"a,b\n");
+    let csv = write_file(dir.path(), "source.csv", b"a,b\n");
     let report = client
         .files()
         .upload([&csv], UploadOptions::new())
@@ -634,9 +619,9 @@ async fn a_remote_uri_is_fetched_by_the_service_not_uploaded() {
 #[tokio::test(start_paused = true)]
 async fn a_hard_stop_ends_the_waits_and_keeps_the_stored_files() {
     let emulator = emulator(Duration::from_secs(60)).await;
-    let client = client(&emulator);
+    let client = emulator.client();
     let dir = tempfile::tempdir().unwrap();
-    let clip = write(dir.path(), "clip.mp4", &[7; 1000]);
+    let clip = write_file(dir.path(), "clip.mp4", &[7; 1000]);
     let options = UploadOptions::new().wait_for_processing(WaitOptions::new());
     let upload = client.files().upload([&clip], options).start();
     let control = upload.control();

@@ -22,7 +22,8 @@ use aymara::{
     MIN_TRANSFER_RATE, ProgressEvent, RETRY_BUDGET, RETRY_COST, UploadControl, UploadOptions,
     UploadReport,
 };
-use aymara_tests::mock::{Canned, MockServer, SlowServer, one_file_request};
+use aymara_test_support::mock::{Canned, MockServer, SlowServer, one_file_request};
+use aymara_test_support::write_file;
 use serde_json::json;
 use tokio::time::Instant;
 
@@ -48,15 +49,9 @@ fn client(base_url: &str, max_retries: u32) -> Client {
         .unwrap()
 }
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
 fn small_files(dir: &Path, count: usize) -> Vec<PathBuf> {
     (0..count)
-        .map(|i| write(dir, &format!("f{i:04}.csv"), b"a,b\n"))
+        .map(|i| write_file(dir, format!("f{i:04}.csv"), b"a,b\n"))
         .collect()
 }
 
@@ -92,14 +87,17 @@ fn assert_no_secret(what: &str, text: &str) {
     }
 }
 
-/// Every test here runs under one TRACE subscriber for the whole process, which also gets
-/// the HTTP stack's `log` records (reqwest) and checks each line for secrets as it is
-/// written. Each test calls [`logs::capture`] first: `tracing` decides at a call site's
-/// first use whether anyone listens, so the subscriber must be in place before any test
-/// makes a request.
+/// Every test here runs under a TRACE subscriber, which also gets the HTTP stack's `log`
+/// records (reqwest) and checks each line for secrets as it is written. Each test holds
+/// [`logs::capture`]'s guard from its first line: the subscriber is its thread's default
+/// (every test here runs on a current-thread runtime, and the SDK carries the caller's
+/// subscriber into the tasks it spawns), never the process's, which other tests of the
+/// binary share. All of them record into one [`logs::Seen`].
 mod logs {
     use std::io::Write;
-    use std::sync::{Mutex, Once};
+    use std::sync::Mutex;
+
+    use tracing::subscriber::DefaultGuard;
 
     /// What the subscriber has written so far.
     #[derive(Debug, Clone, Default)]
@@ -118,18 +116,17 @@ mod logs {
         leaks: Vec::new(),
     });
 
-    pub fn capture() {
-        static INSTALL: Once = Once::new();
-        INSTALL.call_once(|| {
-            use tracing_subscriber::util::SubscriberInitExt;
-            tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::TRACE)
-                .with_ansi(false)
-                .with_writer(|| Checker)
-                .finish()
-                .try_init()
-                .expect("the only subscriber of this test binary");
-        });
+    /// Checks what this thread logs until the guard is dropped (and routes `log` records
+    /// to `tracing`, once for the whole process).
+    #[must_use = "the subscriber checks logs only while the guard lives"]
+    pub fn capture() -> DefaultGuard {
+        use tracing_subscriber::util::SubscriberInitExt;
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(|| Checker)
+            .finish()
+            .set_default()
     }
 
     pub fn seen() -> Seen {
@@ -179,7 +176,7 @@ fn assert_one_safe_line(line: &str) {
 
 #[tokio::test]
 async fn api_redirects_are_never_followed_so_the_key_reaches_no_other_host() {
-    logs::capture();
+    let _logs = logs::capture();
     let api = MockServer::start().await;
     let elsewhere = MockServer::start_elsewhere().await;
     let other_host = elsewhere.url().trim_start_matches("http://").to_string();
@@ -225,7 +222,7 @@ async fn api_redirects_are_never_followed_so_the_key_reaches_no_other_host() {
 
 #[tokio::test]
 async fn an_upload_redirected_to_a_host_that_would_answer_200_fails_and_sends_nothing() {
-    logs::capture();
+    let _logs = logs::capture();
     let api = MockServer::start().await;
     // It would presign and store like the real thing, had anything reached it.
     let elsewhere = MockServer::start_elsewhere().await;
@@ -251,11 +248,11 @@ async fn an_upload_redirected_to_a_host_that_would_answer_200_fails_and_sends_no
 
 #[tokio::test]
 async fn store_redirects_are_never_followed_so_no_referer_and_no_signature_leave() {
-    logs::capture();
+    let _logs = logs::capture();
     let server = MockServer::start().await;
     let elsewhere = MockServer::start_elsewhere().await;
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "a.csv", b"a,b\n");
+    let file = write_file(dir.path(), "a.csv", b"a,b\n");
     let client = client(server.url(), CLI_MAX_RETRIES);
     let location = format!("{}/store/x?X-Amz-Signature={SIGNATURE}", elsewhere.url());
     for (sent, status) in [301, 302, 303, 307, 308].into_iter().enumerate() {
@@ -284,7 +281,7 @@ async fn store_redirects_are_never_followed_so_no_referer_and_no_signature_leave
 
 #[tokio::test]
 async fn a_1_gib_answer_is_read_only_up_to_the_api_limit() {
-    logs::capture();
+    let _logs = logs::capture();
     let server = MockServer::start().await;
     let (canned, served) = Canned::huge(200, "application/json", r#"{"files": ["#, GIB);
     server.script_presign([canned]);
@@ -306,7 +303,7 @@ async fn a_1_gib_answer_is_read_only_up_to_the_api_limit() {
 
 #[tokio::test(start_paused = true)]
 async fn a_1_gib_error_page_is_read_only_up_to_the_error_limit_and_keeps_its_status() {
-    logs::capture();
+    let _logs = logs::capture();
     let server = MockServer::start().await;
     let (canned, served) = Canned::huge(503, "text/html", "<html>down for maintenance", GIB);
     let canned = canned
@@ -343,10 +340,10 @@ async fn a_1_gib_error_page_is_read_only_up_to_the_error_limit_and_keeps_its_sta
 
 #[tokio::test]
 async fn a_1_gib_store_answer_is_never_read_whole() {
-    logs::capture();
+    let _logs = logs::capture();
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "a.csv", b"a,b\n");
+    let file = write_file(dir.path(), "a.csv", b"a,b\n");
     let (refusal, refused) = Canned::huge(500, "application/xml", "<Error><Message>", GIB);
     let (success, succeeded) = Canned::huge(200, "application/xml", "<Ok>", GIB);
     server.script_put([refusal, success]);
@@ -373,7 +370,7 @@ async fn a_1_gib_store_answer_is_never_read_whole() {
 
 #[tokio::test]
 async fn a_1_mb_error_message_becomes_one_bounded_line_with_status_and_request_id() {
-    logs::capture();
+    let _logs = logs::capture();
     let server = MockServer::start().await;
     let client = client(server.url(), 0);
     // Over the error body limit (cut there, so not decoded), and under it (decoded).
@@ -407,7 +404,7 @@ async fn a_1_mb_error_message_becomes_one_bounded_line_with_status_and_request_i
 
 #[tokio::test]
 async fn a_refused_batch_is_one_error_shared_by_all_its_files() {
-    logs::capture();
+    let _logs = logs::capture();
     let server = MockServer::start().await;
     let message = "m".repeat(60_000);
     server.script_presign((0..10).map(|_| {
@@ -437,7 +434,7 @@ async fn a_refused_batch_is_one_error_shared_by_all_its_files() {
 
 #[tokio::test(start_paused = true)]
 async fn with_the_api_refusing_connections_1000_files_fail_within_one_batch_of_retries() {
-    logs::capture();
+    let _logs = logs::capture();
     let dir = tempfile::tempdir().unwrap();
     let paths = small_files(dir.path(), 1000);
     let start = Instant::now();
@@ -456,7 +453,7 @@ async fn with_the_api_refusing_connections_1000_files_fail_within_one_batch_of_r
 
 #[tokio::test(start_paused = true)]
 async fn with_the_api_answering_503_1000_files_fail_within_one_batch_of_retries() {
-    logs::capture();
+    let _logs = logs::capture();
     let server = MockServer::start().await;
     server.script_presign(
         (0..100).map(|_| Canned::envelope(503, "server.internal_error", "req-down")),
@@ -483,7 +480,7 @@ async fn with_the_api_answering_503_1000_files_fail_within_one_batch_of_retries(
 
 #[tokio::test(start_paused = true)]
 async fn with_the_api_answering_nothing_1000_files_fail_after_one_batch_of_timeouts() {
-    logs::capture();
+    let _logs = logs::capture();
     let api = SlowServer::silent().await;
     let dir = tempfile::tempdir().unwrap();
     let paths = small_files(dir.path(), 1000);
@@ -507,7 +504,7 @@ async fn with_the_api_answering_nothing_1000_files_fail_after_one_batch_of_timeo
 
 #[tokio::test(start_paused = true)]
 async fn a_dead_store_costs_at_most_the_client_wide_retry_budget() {
-    logs::capture();
+    let _logs = logs::capture();
     let server = MockServer::start().await;
     server.script_put((0..3000).map(|_| Canned::s3_error(503, "SlowDown")));
     let dir = tempfile::tempdir().unwrap();
@@ -530,7 +527,7 @@ async fn a_dead_store_costs_at_most_the_client_wide_retry_budget() {
 
 #[tokio::test(start_paused = true)]
 async fn an_upload_deadline_ends_the_whole_run_on_time() {
-    logs::capture();
+    let _logs = logs::capture();
     let api = SlowServer::silent().await;
     let dir = tempfile::tempdir().unwrap();
     let paths = small_files(dir.path(), 3);
@@ -560,7 +557,7 @@ async fn an_upload_deadline_ends_the_whole_run_on_time() {
 
 #[tokio::test(start_paused = true)]
 async fn an_api_that_drips_one_byte_a_second_is_cut_off_at_the_call_limit() {
-    logs::capture();
+    let _logs = logs::capture();
     let heads = [
         // The headers end; the body drips.
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n",
@@ -594,13 +591,13 @@ async fn an_api_that_drips_one_byte_a_second_is_cut_off_at_the_call_limit() {
 
 #[tokio::test(start_paused = true)]
 async fn a_store_that_drips_its_answer_is_cut_off_at_the_transfer_limit() {
-    logs::capture();
+    let _logs = logs::capture();
     let server = MockServer::start().await;
     let store = SlowServer::drip("HTTP/1.1 200 OK\r\nx-drip: ", Duration::from_secs(1)).await;
     server.set_store(store.url());
     let dir = tempfile::tempdir().unwrap();
     let size = 1024 * 1024;
-    let file = write(dir.path(), "big.bin", &vec![7u8; size]);
+    let file = write_file(dir.path(), "big.bin", &vec![7u8; size]);
     let start = Instant::now();
     let report = client(server.url(), 0)
         .files()
@@ -623,7 +620,7 @@ async fn a_store_that_drips_its_answer_is_cut_off_at_the_transfer_limit() {
 
 #[tokio::test(start_paused = true)]
 async fn a_slow_but_steady_store_has_the_whole_transfer_limit_not_the_call_limit() {
-    logs::capture();
+    let _logs = logs::capture();
     let server = MockServer::start().await;
     // 256 KiB read at 4,200 bytes a second: about 62 s, past the 60 s limit of an API call
     // but within this transfer's limit of 60 s + 256 KiB / 64 KiB/s = 64 s.
@@ -631,7 +628,7 @@ async fn a_slow_but_steady_store_has_the_whole_transfer_limit_not_the_call_limit
     server.set_store(store.url());
     let dir = tempfile::tempdir().unwrap();
     let size = 256 * 1024;
-    let file = write(dir.path(), "slow.bin", &vec![3u8; size]);
+    let file = write_file(dir.path(), "slow.bin", &vec![3u8; size]);
     let start = Instant::now();
     let report = client(server.url(), 0)
         .files()
@@ -649,7 +646,7 @@ async fn a_slow_but_steady_store_has_the_whole_transfer_limit_not_the_call_limit
 #[cfg(unix)]
 #[tokio::test]
 async fn every_bad_path_is_refused_before_any_connection() {
-    logs::capture();
+    let _logs = logs::capture();
     use std::os::unix::ffi::OsStrExt;
 
     let server = MockServer::start().await;
@@ -695,7 +692,7 @@ async fn every_bad_path_is_refused_before_any_connection() {
 
 #[tokio::test]
 async fn server_text_and_file_names_reach_errors_as_one_escaped_line() {
-    logs::capture();
+    let _logs = logs::capture();
     let server = MockServer::start().await;
     let client = client(server.url(), 0);
     server.script_presign([Canned::json(
@@ -712,7 +709,7 @@ async fn server_text_and_file_names_reach_errors_as_one_escaped_line() {
         .unwrap_err();
 
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "a.csv", b"a");
+    let file = write_file(dir.path(), "a.csv", b"a");
     let xml = "<Error><Code>Access&#10;Denied</Code>\
                <Message>line one&#10;line two\u{9b}31m\u{202e}</Message></Error>";
     server.script_put([Canned::raw(403, "application/xml", xml)]);
@@ -759,7 +756,7 @@ async fn server_text_and_file_names_reach_errors_as_one_escaped_line() {
 
 #[tokio::test]
 async fn a_transfer_answered_2xx_after_a_graceful_cancel_is_reported_uploaded() {
-    logs::capture();
+    let _logs = logs::capture();
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let paths = small_files(dir.path(), 3);
@@ -794,7 +791,7 @@ async fn a_transfer_answered_2xx_after_a_graceful_cancel_is_reported_uploaded() 
 
 #[tokio::test]
 async fn a_server_that_echoes_the_key_back_does_not_get_it_into_errors() {
-    logs::capture();
+    let _logs = logs::capture();
     let server = MockServer::start().await;
     let page = format!("<html><pre>POST /v2/files\nx-api-key: {KEY}\n</pre></html>");
     server.script_presign([
@@ -822,13 +819,13 @@ async fn a_server_that_echoes_the_key_back_does_not_get_it_into_errors() {
 
 #[tokio::test(start_paused = true)]
 async fn trace_logs_of_the_hostile_cases_show_no_key_and_no_signature() {
-    logs::capture();
+    let _logs = logs::capture();
     let before = logs::seen();
     let server = MockServer::start().await;
     let elsewhere = MockServer::start_elsewhere().await;
     let dir = tempfile::tempdir().unwrap();
     let paths = small_files(dir.path(), 3);
-    let big = write(dir.path(), "big.bin", &vec![1u8; 300 * 1024]);
+    let big = write_file(dir.path(), "big.bin", &vec![1u8; 300 * 1024]);
     let redirect = format!("{}/x?X-Amz-Signature={SIGNATURE}", elsewhere.url());
     let (huge, _) = Canned::huge(200, "application/json", "{", GIB);
     let long_message = json!({"error": {"code": "c", "message": "m".repeat(1_000_000)}});

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use aymara::{Client, UploadOptions};
-use aymara_tests::mock::{Canned, MockServer, ResetStore};
+use aymara_test_support::mock::{Canned, MockServer, ResetStore};
 
 const KEY: &str = "sk-SENTINEL-4242";
 
