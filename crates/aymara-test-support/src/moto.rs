@@ -4,12 +4,13 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::tools::{Announces, Tool, ToolServer};
+use crate::tools::Tool;
+use crate::{Announces, ServerProcess};
 
 /// A running `moto_server`.
 #[derive(Debug)]
 pub struct Moto {
-    server: ToolServer,
+    server: ServerProcess,
 }
 
 impl Moto {
@@ -18,7 +19,7 @@ impl Moto {
         let mut command = Command::new(Tool::MotoServer.installed());
         command.args(["-H", "127.0.0.1", "-p", "0"]);
         // moto logs every request on stderr, the start-up line with its address first.
-        let server = ToolServer::start(command, Announces::OnStderr, |line| {
+        let server = ServerProcess::start(command, Announces::OnStderr, |line| {
             let at = line.find("Running on http://")?;
             let url = line[at + "Running on ".len()..].split_whitespace().next()?;
             Some(url.to_owned())

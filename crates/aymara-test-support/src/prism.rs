@@ -3,12 +3,13 @@
 
 use std::process::Command;
 
-use crate::tools::{Announces, Tool, ToolServer};
+use crate::tools::Tool;
+use crate::{Announces, ServerProcess};
 
 /// A running Prism; killed on drop.
 #[derive(Debug)]
 pub struct Prism {
-    server: ToolServer,
+    server: ServerProcess,
 }
 
 fn free_port() -> u16 {
@@ -40,7 +41,7 @@ impl Prism {
             .args(extra)
             .args(["--errors", "-h", "127.0.0.1", "-p", &port.to_string()]);
         let url = format!("http://127.0.0.1:{port}");
-        let server = ToolServer::start(command, Announces::OnStdout, move |line| {
+        let server = ServerProcess::start(command, Announces::OnStdout, move |line| {
             line.contains("Prism is listening").then(|| url.clone())
         });
         Self { server }
