@@ -3,26 +3,28 @@
 //! field on an SDK type cannot change a documented output by accident. And a reader that
 //! stops early (`| head -c 10`) ends the output quietly.
 
-mod common;
-
 use std::path::Path;
 use std::time::Duration;
 
 use aymara_emulator::{Emulator, EmulatorConfig};
-use common::{Invocation, Run};
+use aymara_test_support::cli::{Invocation, Run};
+use aymara_test_support::emulator::TestEmulator;
 use serde_json::{Map, Value, json};
+
+use crate::AYMARA;
 
 const KEY: &str = "shape-key";
 
 async fn aymara(emulator: &Emulator, dir: &Path, args: &[&str]) -> Run {
-    common::run(Invocation {
-        base_url: emulator.base_url(),
-        key: Some(KEY),
-        dir,
-        args,
-        rust_log: None,
-    })
-    .await
+    AYMARA
+        .run(Invocation {
+            base_url: emulator.base_url(),
+            key: Some(KEY),
+            dir,
+            args,
+            rust_log: None,
+        })
+        .await
 }
 
 /// The shape of a JSON value: each string, number, boolean and null replaced by its type,
@@ -86,13 +88,11 @@ fn records(run: &Run) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_machine_output_keeps_its_documented_shape() {
-    let emulator = Emulator::start(EmulatorConfig {
-        api_keys: vec![KEY.into()],
+    let config = EmulatorConfig {
         video_processing: Duration::ZERO,
         ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
+    };
+    let emulator = TestEmulator::start(KEY, config).await;
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::write(root.join("a.csv"), "a\n").unwrap();
@@ -214,12 +214,7 @@ async fn every_machine_output_keeps_its_documented_shape() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_that_stops_early_ends_the_output_quietly() {
-    let emulator = Emulator::start(EmulatorConfig {
-        api_keys: vec![KEY.into()],
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
+    let emulator = TestEmulator::start(KEY, EmulatorConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
     // Enough files that the --json document is larger than a pipe's buffer.
     for i in 0..1500 {
@@ -227,7 +222,7 @@ async fn a_reader_that_stops_early_ends_the_output_quietly() {
     }
     let script = format!(
         "set -o pipefail; {} files upload --json --no-journal --base-url {} -r . | head -c 10",
-        env!("CARGO_BIN_EXE_aymara"),
+        AYMARA.path().display(),
         emulator.base_url()
     );
     let output = tokio::task::spawn_blocking({

@@ -2,38 +2,38 @@
 //! emulator: output shapes, paging, exit codes, quiet broken pipes, and the whole journey
 //! of a few files end to end.
 
-mod common;
-
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use aymara::types::{CreateFile, CreateRequest};
 use aymara_emulator::{Emulator, EmulatorConfig};
-use common::{Invocation, Run};
+use aymara_test_support::cli::{Invocation, Run};
+use aymara_test_support::emulator::TestEmulator;
 use serde_json::Value;
+
+use crate::AYMARA;
 
 const KEY: &str = "files-key";
 
-async fn emulator(video_processing: Duration) -> Emulator {
-    Emulator::start(EmulatorConfig {
-        api_keys: vec![KEY.into()],
+async fn emulator(video_processing: Duration) -> TestEmulator {
+    let config = EmulatorConfig {
         video_processing,
         ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap()
+    };
+    TestEmulator::start(KEY, config).await
 }
 
 async fn aymara(emulator: &Emulator, dir: &Path, args: &[&str]) -> Run {
-    common::run(Invocation {
-        base_url: emulator.base_url(),
-        key: Some(KEY),
-        dir,
-        args,
-        rust_log: None,
-    })
-    .await
+    AYMARA
+        .run(Invocation {
+            base_url: emulator.base_url(),
+            key: Some(KEY),
+            dir,
+            args,
+            rust_log: None,
+        })
+        .await
 }
 
 fn json(run: &Run) -> Value {
@@ -42,12 +42,8 @@ fn json(run: &Run) -> Value {
 }
 
 /// Presigns `names` through the SDK; returns their uuids in order.
-async fn create(emulator: &Emulator, names: &[String]) -> Vec<String> {
-    let client = aymara::Client::builder()
-        .api_key(KEY)
-        .base_url(emulator.base_url())
-        .build()
-        .unwrap();
+async fn create(emulator: &TestEmulator, names: &[String]) -> Vec<String> {
+    let client = emulator.client();
     let request =
         CreateRequest::new().files(names.iter().map(|name| CreateFile::local(name.clone())));
     let answer = client.files().create(&request).await.unwrap();
@@ -138,15 +134,19 @@ async fn list_walks_every_page_as_a_table_json_or_ndjson() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_that_goes_away_ends_the_listing_quietly() {
     let emulator = emulator(Duration::ZERO).await;
+    let dir = tempfile::tempdir().unwrap();
     create(&emulator, &names(30, "csv")).await;
     for format in [None, Some("--ndjson")] {
         let before = emulator.stats().list_requests;
-        let mut command = Command::new(env!("CARGO_BIN_EXE_aymara"));
+        let mut command = AYMARA.command(&Invocation {
+            base_url: emulator.base_url(),
+            key: Some(KEY),
+            dir: dir.path(),
+            args: &["files", "list", "--page-size", "1"],
+            rust_log: None,
+        });
         command
-            .args(["files", "list", "--page-size", "1"])
             .args(format)
-            .env("AYMARA_AI_BASE_URL", emulator.base_url())
-            .env("AYMARA_AI_API_KEY", KEY)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let output = tokio::task::spawn_blocking(move || {
@@ -386,12 +386,7 @@ async fn end_to_end_upload_wait_list_get_frames_delete() {
     let waited = json(&aymara(&emulator, dir.path(), &["files", "wait", "--json", &video]).await);
     assert_eq!(waited["files"][0]["outcome"], "completed");
     assert_eq!(waited["failed"], Value::Array(vec![]));
-    let client = aymara::Client::builder()
-        .api_key(KEY)
-        .base_url(emulator.base_url())
-        .build()
-        .unwrap();
-    let frames = client.files().frames(&video).await.unwrap();
+    let frames = emulator.client().files().frames(&video).await.unwrap();
     assert_eq!(frames.frame_count(), 3);
     assert_eq!(frames.frame_urls().len(), 3);
     let shown = json(&aymara(&emulator, dir.path(), &["files", "get", "--json", &video]).await);

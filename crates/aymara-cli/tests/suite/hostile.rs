@@ -2,13 +2,14 @@
 //! status and the lines on stderr are the point. The SDK's side of each case, with time
 //! measured on tokio's paused clock, is in `tests/tests/hostile.rs`.
 
-mod common;
+use std::path::Path;
 
-use std::path::{Path, PathBuf};
-
+use aymara_test_support::cli::{Invocation, Run, output};
 use aymara_test_support::mock::{Canned, MockServer};
-use common::{Invocation, Run};
+use aymara_test_support::write_file;
 use serde_json::{Value, json};
+
+use crate::AYMARA;
 
 /// The API key of every run: it must show up nowhere.
 const KEY: &str = "sk-KEY-SENTINEL-7731";
@@ -16,20 +17,15 @@ const KEY: &str = "sk-KEY-SENTINEL-7731";
 const SIGNATURE: &str = "SIGNATURE-SENTINEL";
 
 async fn aymara(server: &MockServer, dir: &Path, args: &[&str]) -> Run {
-    common::run(Invocation {
-        base_url: server.url(),
-        key: Some(KEY),
-        dir,
-        args,
-        rust_log: None,
-    })
-    .await
-}
-
-fn write(dir: &Path, name: impl AsRef<Path>, bytes: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
+    AYMARA
+        .run(Invocation {
+            base_url: server.url(),
+            key: Some(KEY),
+            dir,
+            args,
+            rust_log: None,
+        })
+        .await
 }
 
 /// `count` small files `f0000.csv`… in `dir`, as arguments relative to it.
@@ -37,7 +33,7 @@ fn small_files(dir: &Path, count: usize) -> Vec<String> {
     (0..count)
         .map(|i| {
             let name = format!("f{i:04}.csv");
-            write(dir, &name, b"a,b\n");
+            write_file(dir, &name, b"a,b\n");
             name
         })
         .collect()
@@ -85,10 +81,10 @@ async fn fifos_devices_and_non_utf8_names_exit_2_before_any_connection() {
         .status()
         .unwrap();
     assert!(made.success());
-    write(root, "ok.csv", b"a\n");
+    write_file(root, "ok.csv", b"a\n");
     std::fs::create_dir(root.join("tree")).unwrap();
-    write(root, "tree/ok.csv", b"a\n");
-    write(root, OsStr::from_bytes(b"tree/bad\xffname.csv"), b"a\n");
+    write_file(root, "tree/ok.csv", b"a\n");
+    write_file(root, OsStr::from_bytes(b"tree/bad\xffname.csv"), b"a\n");
     let not_utf8 = "the name is not valid UTF-8, so it cannot be sent to the API; rename the file";
     let cases: [(&[&str], Vec<String>); 3] = [
         (
@@ -116,7 +112,7 @@ async fn fifos_devices_and_non_utf8_names_exit_2_before_any_connection() {
         assert_eq!(run.stdout, "");
     }
     // A non-UTF-8 name given on the command line.
-    let mut command = common::command(&Invocation {
+    let mut command = AYMARA.command(&Invocation {
         base_url: server.url(),
         key: Some(KEY),
         dir: root,
@@ -124,7 +120,7 @@ async fn fifos_devices_and_non_utf8_names_exit_2_before_any_connection() {
         rust_log: None,
     });
     command.arg(OsStr::from_bytes(b"tree/bad\xffname.csv"));
-    let run = common::output(command).await;
+    let run = output(command).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(
         run.stderr.trim_end(),
@@ -139,18 +135,19 @@ async fn an_unreadable_file_exits_2_before_any_connection() {
 
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "ok.csv", b"a\n");
-    let locked = write(dir.path(), "locked.csv", b"a\n");
+    write_file(dir.path(), "ok.csv", b"a\n");
+    let locked = write_file(dir.path(), "locked.csv", b"a\n");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let run = common::run_unprivileged(Invocation {
-        base_url: server.url(),
-        key: Some(KEY),
-        dir: dir.path(),
-        // That user cannot write a journal here: keep none, so stderr is the refusal alone.
-        args: &["files", "upload", "--no-journal", "ok.csv", "locked.csv"],
-        rust_log: None,
-    })
-    .await;
+    let run = AYMARA
+        .run_unprivileged(Invocation {
+            base_url: server.url(),
+            key: Some(KEY),
+            dir: dir.path(),
+            // That user cannot write a journal here: keep none, so stderr is the refusal alone.
+            args: &["files", "upload", "--no-journal", "ok.csv", "locked.csv"],
+            rust_log: None,
+        })
+        .await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(
         run.stderr.trim_end(),
@@ -167,7 +164,7 @@ async fn keys_that_are_not_visible_ascii_exit_2_naming_the_variable() {
 
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "ok.csv", b"a\n");
+    write_file(dir.path(), "ok.csv", b"a\n");
     let keys: [&OsStr; 4] = [
         OsStr::new("sk-é-non-ascii"),
         OsStr::new("sk with-space"),
@@ -175,7 +172,7 @@ async fn keys_that_are_not_visible_ascii_exit_2_naming_the_variable() {
         OsStr::from_bytes(b"sk-\xff-not-utf8"),
     ];
     for key in keys {
-        let mut command = common::command(&Invocation {
+        let mut command = AYMARA.command(&Invocation {
             base_url: server.url(),
             key: None,
             dir: dir.path(),
@@ -183,7 +180,7 @@ async fn keys_that_are_not_visible_ascii_exit_2_naming_the_variable() {
             rust_log: None,
         });
         command.env("AYMARA_AI_API_KEY", key);
-        let run = common::output(command).await;
+        let run = output(command).await;
         assert_eq!(run.code, 2, "{key:?}: {}", run.stderr);
         assert_eq!(
             run.stderr.trim_end(),
@@ -201,8 +198,8 @@ async fn names_and_server_text_with_escapes_print_as_one_escaped_line() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let evil = "evil\n\u{1b}[31mred\u{202e}.csv";
-    write(dir.path(), evil, b"a\n");
-    write(dir.path(), "ok.csv", b"a\n");
+    write_file(dir.path(), evil, b"a\n");
+    write_file(dir.path(), "ok.csv", b"a\n");
     server.script_put([Canned::raw(
         403,
         "application/xml",
@@ -261,8 +258,8 @@ async fn links_under_recursive_are_skipped_and_reported_unless_followed() {
     let root = dir.path();
     std::fs::create_dir_all(root.join("outside")).unwrap();
     std::fs::create_dir_all(root.join("data")).unwrap();
-    write(root, "outside/secret.txt", b"private");
-    write(root, "data/a.csv", b"a\n");
+    write_file(root, "outside/secret.txt", b"private");
+    write_file(root, "data/a.csv", b"a\n");
     symlink(root.join("outside"), root.join("data/elsewhere")).unwrap();
     symlink(
         root.join("outside/secret.txt"),
@@ -342,14 +339,15 @@ async fn with_the_api_down_1000_files_fail_fast_on_one_line() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let closed = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let run = common::run(Invocation {
-        base_url: &closed,
-        key: Some(KEY),
-        dir: dir.path(),
-        args: &upload_args(&["--json", "--max-retries", "1"], &paths),
-        rust_log: None,
-    })
-    .await;
+    let run = AYMARA
+        .run(Invocation {
+            base_url: &closed,
+            key: Some(KEY),
+            dir: dir.path(),
+            args: &upload_args(&["--json", "--max-retries", "1"], &paths),
+            rust_log: None,
+        })
+        .await;
     assert_eq!(run.code, 1, "{}", run.stderr);
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{}", run.stderr);
@@ -442,12 +440,13 @@ async fn trace_runs_of_the_hostile_cases_show_no_key_and_no_signature() {
 }
 
 async fn trace_run(server: &MockServer, dir: &Path, args: &[&str]) -> Run {
-    common::run(Invocation {
-        base_url: server.url(),
-        key: Some(KEY),
-        dir,
-        args,
-        rust_log: Some("trace"),
-    })
-    .await
+    AYMARA
+        .run(Invocation {
+            base_url: server.url(),
+            key: Some(KEY),
+            dir,
+            args,
+            rust_log: Some("trace"),
+        })
+        .await
 }

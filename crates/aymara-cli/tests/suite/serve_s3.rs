@@ -10,7 +10,7 @@ fn fronting_without_credentials_names_the_missing_variable() {
         (vec![], "AWS_ACCESS_KEY_ID"),
         (vec![("AWS_ACCESS_KEY_ID", "AKID")], "AWS_SECRET_ACCESS_KEY"),
     ] {
-        let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_aymara"));
+        let mut command = assert_cmd::Command::new(crate::AYMARA.path());
         command
             .args([
                 "serve",

@@ -3,12 +3,11 @@
 
 use std::path::Path;
 
+use aymara_test_support::cli::{Invocation, Run};
 use aymara_test_support::mock::{Canned, MockServer, ResetStore};
 use serde_json::Value;
 
-mod common;
-
-use common::{Invocation, Run};
+use crate::AYMARA;
 
 async fn aymara(server: &MockServer, key: Option<&str>, dir: &Path, args: &[&str]) -> Run {
     aymara_logged(server, key, dir, args, None).await
@@ -21,14 +20,15 @@ async fn aymara_logged(
     args: &[&str],
     rust_log: Option<&str>,
 ) -> Run {
-    common::run(Invocation {
-        base_url: server.url(),
-        key,
-        dir,
-        args,
-        rust_log,
-    })
-    .await
+    AYMARA
+        .run(Invocation {
+            base_url: server.url(),
+            key,
+            dir,
+            args,
+            rust_log,
+        })
+        .await
 }
 
 fn tree(dir: &Path) {

@@ -1,41 +1,34 @@
 //! The `aymara` binary against the emulator: whole uploads with byte-for-byte checks, a
 //! fault soak, the bad-input table, and `--local` as the README runs it.
 
-mod common;
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aymara_emulator::{Emulator, EmulatorConfig, Faults};
-use common::{Invocation, Run};
+use aymara_test_support::cli::{Invocation, Run};
+use aymara_test_support::emulator::TestEmulator;
+use aymara_test_support::{copy_tree, files_under, sha256_file, workspace_root};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
+
+use crate::{AYMARA, many_files};
 
 const KEY: &str = "right-key";
 
-async fn emulator(config: EmulatorConfig) -> Emulator {
-    Emulator::start(EmulatorConfig {
-        api_keys: vec![KEY.into()],
-        ..config
-    })
-    .await
-    .unwrap()
+async fn emulator(config: EmulatorConfig) -> TestEmulator {
+    TestEmulator::start(KEY, config).await
 }
 
 async fn aymara(emulator: &Emulator, key: Option<&str>, dir: &Path, args: &[&str]) -> Run {
-    common::run(Invocation {
-        base_url: emulator.base_url(),
-        key,
-        dir,
-        args,
-        rust_log: None,
-    })
-    .await
-}
-
-fn sha256_of(path: &Path) -> String {
-    hex::encode(Sha256::digest(std::fs::read(path).unwrap()))
+    AYMARA
+        .run(Invocation {
+            base_url: emulator.base_url(),
+            key,
+            dir,
+            args,
+            rust_log: None,
+        })
+        .await
 }
 
 /// Checks every uploaded file of a `--json` report against the store: stored once, under
@@ -53,24 +46,9 @@ fn verify_stored(emulator: &Emulator, dir: &Path, json: &Value) -> Vec<String> {
         .map(|file| {
             let local = file["local_file_path"].as_str().unwrap();
             let object = &objects[file["file_uuid"].as_str().unwrap()];
-            assert_eq!(object.sha256, sha256_of(&dir.join(local)), "{local}");
+            assert_eq!(object.sha256, sha256_file(dir.join(local)), "{local}");
             assert_eq!(object.puts, 1, "{local} stored more than once");
             local.to_string()
-        })
-        .collect()
-}
-
-fn many_files(dir: &Path, count: usize) -> Vec<String> {
-    std::fs::create_dir_all(dir.join("set")).unwrap();
-    (0..count)
-        .map(|i| {
-            let name = format!("set/item-{i:04}.jsonl");
-            std::fs::write(
-                dir.join(&name),
-                format!("{{\"id\": {i}}}\n").repeat(i % 7 + 1),
-            )
-            .unwrap();
-            name
         })
         .collect()
 }
@@ -305,7 +283,7 @@ async fn bad_input_gets_its_exit_code_and_one_clear_line() {
     assert!(emulator.objects().is_empty() && expiring.objects().is_empty());
 }
 
-async fn emulator_with_ttl_zero() -> Emulator {
+async fn emulator_with_ttl_zero() -> TestEmulator {
     emulator(EmulatorConfig {
         url_ttl: Duration::ZERO,
         ..EmulatorConfig::default()
@@ -325,15 +303,16 @@ async fn an_unreadable_file_is_a_usage_error_and_nothing_is_uploaded() {
     set_mode(root, 0o755);
     set_mode(&root.join("ok.csv"), 0o644);
     // Root reads anything: run the CLI as an unprivileged user there.
-    let run = common::run_unprivileged(Invocation {
-        base_url: emulator.base_url(),
-        key: Some(KEY),
-        dir: root,
-        // The working directory is not writable for that user: no journal there.
-        args: &["files", "upload", "--no-journal", "ok.csv", "locked.csv"],
-        rust_log: None,
-    })
-    .await;
+    let run = AYMARA
+        .run_unprivileged(Invocation {
+            base_url: emulator.base_url(),
+            key: Some(KEY),
+            dir: root,
+            // The working directory is not writable for that user: no journal there.
+            args: &["files", "upload", "--no-journal", "ok.csv", "locked.csv"],
+            rust_log: None,
+        })
+        .await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(
         run.stderr.trim_end(),
@@ -352,16 +331,17 @@ fn set_mode(path: &Path, mode: u32) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readme_command_uploads_the_sample_data_locally_with_no_key() {
     let dir = tempfile::tempdir().unwrap();
-    let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/data");
-    copy_tree(&samples, &dir.path().join("examples/data"));
-    let run = common::run(Invocation {
-        base_url: "https://unreachable.invalid",
-        key: None,
-        dir: dir.path(),
-        args: &["files", "upload", "--local", "--recursive", "examples/data"],
-        rust_log: None,
-    })
-    .await;
+    let samples = workspace_root().join("examples/data");
+    copy_tree(&samples, &dir.path().join("examples/data"), &[]);
+    let run = AYMARA
+        .run(Invocation {
+            base_url: "https://unreachable.invalid",
+            key: None,
+            dir: dir.path(),
+            args: &["files", "upload", "--local", "--recursive", "examples/data"],
+            rust_log: None,
+        })
+        .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout.contains("Uploaded 4 of 4 files"),
@@ -382,37 +362,19 @@ async fn the_readme_command_uploads_the_sample_data_locally_with_no_key() {
             .into_iter()
             .find(|p| p.file_name().unwrap().to_str() == Some(&name))
             .unwrap();
-        assert_eq!(sha256_of(&path), sha256_of(&original), "{name}");
+        assert_eq!(sha256_file(&path), sha256_file(&original), "{name}");
     }
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
-}
-
-/// Regular files under `dir`, skipping the emulator's `.parts` scratch directory.
+/// Regular files under `dir`, leaving out the emulator's `.parts` scratch directory.
 fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            if path.file_name().and_then(|n| n.to_str()) != Some(".parts") {
-                files.extend(walk(&path));
-            }
-        } else {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
+    files_under(dir)
+        .into_iter()
+        .filter(|path| {
+            let inside = path.strip_prefix(dir).unwrap();
+            !inside.components().any(|part| part.as_os_str() == ".parts")
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -421,7 +383,7 @@ async fn serve_prints_its_url_serves_and_stops_cleanly_on_ctrl_c() {
     use std::process::{Command, Stdio};
 
     let dir = tempfile::tempdir().unwrap();
-    let mut serve = Command::new(env!("CARGO_BIN_EXE_aymara"))
+    let mut serve = Command::new(AYMARA.path())
         .args([
             "serve",
             "--addr",
@@ -442,14 +404,15 @@ async fn serve_prints_its_url_serves_and_stops_cleanly_on_ctrl_c() {
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
     std::fs::write(dir.path().join("a.csv"), "x,y\n").unwrap();
-    let run = common::run(Invocation {
-        base_url: &url,
-        key: Some(KEY),
-        dir: dir.path(),
-        args: &["files", "upload", "--json", "a.csv"],
-        rust_log: None,
-    })
-    .await;
+    let run = AYMARA
+        .run(Invocation {
+            base_url: &url,
+            key: Some(KEY),
+            dir: dir.path(),
+            args: &["files", "upload", "--json", "a.csv"],
+            rust_log: None,
+        })
+        .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json: Value = serde_json::from_str(&run.stdout).unwrap();
     let remote = json["files"][0]["remote_file_path"].as_str().unwrap();

@@ -1,36 +1,30 @@
 //! `aymara files upload` run again: the journal skips what is stored, `kill -9` and Ctrl-C
 //! lose nothing, `--dry-run` sends nothing, filters choose files, `--ndjson` streams.
 
-mod common;
-
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Lines};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
 use aymara_emulator::{Emulator, EmulatorConfig};
-use common::{Invocation, Run};
+use aymara_test_support::cli::{Invocation, Run};
+use aymara_test_support::{Announces, ServerProcess, files_under};
 use serde_json::Value;
+
+use crate::{AYMARA, many_files};
 
 const KEY: &str = "rerun-key";
 
 async fn aymara(base_url: &str, key: Option<&str>, dir: &Path, args: &[&str]) -> Run {
-    common::run(Invocation {
-        base_url,
-        key,
-        dir,
-        args,
-        rust_log: None,
-    })
-    .await
-}
-
-fn many_files(dir: &Path, count: usize) {
-    std::fs::create_dir_all(dir.join("set")).unwrap();
-    for i in 0..count {
-        let body = format!("{{\"id\": {i}}}\n").repeat(i % 5 + 1);
-        std::fs::write(dir.join(format!("set/item-{i:04}.jsonl")), body).unwrap();
-    }
+    AYMARA
+        .run(Invocation {
+            base_url,
+            key,
+            dir,
+            args,
+            rust_log: None,
+        })
+        .await
 }
 
 fn json(run: &Run) -> Value {
@@ -338,57 +332,38 @@ async fn include_exclude_and_hidden_choose_files_under_directories() {
 /// `aymara serve` in its own process, storing under `dir/store`, each PUT answered after
 /// `store_latency_ms`.
 struct Serve {
-    child: Child,
-    url: String,
+    server: ServerProcess,
     store: PathBuf,
 }
 
 impl Serve {
     fn start(dir: &Path, store_latency_ms: u64) -> Self {
         let store = dir.join("store");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_aymara"))
+        let mut command = Command::new(AYMARA.path());
+        command
             .args(["serve", "--addr", "127.0.0.1:0", "--api-key", KEY])
             .args(["--store-latency-ms", &store_latency_ms.to_string()])
             .arg("--data-dir")
-            .arg(&store)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut url = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut url)
-            .unwrap();
-        Self {
-            child,
-            url: url.trim().to_owned(),
-            store,
-        }
+            .arg(&store);
+        // Its first line on stdout is its base URL.
+        let server = ServerProcess::start(command, Announces::OnStdout, |line| {
+            Some(line.trim().to_owned())
+        });
+        Self { server, store }
+    }
+
+    fn url(&self) -> &str {
+        self.server.url()
     }
 
     /// How many objects the store holds per file name.
     fn stored(&self) -> HashMap<String, usize> {
         let mut names = HashMap::new();
-        let mut dirs = vec![self.store.join(aymara_emulator::DEFAULT_BUCKET)];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else {
-                    let name = path.file_name().unwrap().to_string_lossy().into_owned();
-                    *names.entry(name).or_default() += 1;
-                }
-            }
+        for path in files_under(&self.store.join(aymara_emulator::DEFAULT_BUCKET)) {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            *names.entry(name).or_default() += 1;
         }
         names
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -400,12 +375,14 @@ struct Uploading {
 
 impl Uploading {
     fn start(serve: &Serve, dir: &Path, args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_aymara"))
-            .args(args)
-            .current_dir(dir)
-            .env("AYMARA_AI_API_KEY", KEY)
-            .env("AYMARA_AI_BASE_URL", &serve.url)
-            .env_remove("RUST_LOG")
+        let mut child = AYMARA
+            .command(&Invocation {
+                base_url: serve.url(),
+                key: Some(KEY),
+                dir,
+                args,
+                rust_log: None,
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -464,11 +441,14 @@ fn after_kill_9_mid_run_a_rerun_stores_every_file_with_at_most_concurrency_dupli
 
     let mut json = upload.to_vec();
     json.push("--json");
-    let rerun = Command::new(env!("CARGO_BIN_EXE_aymara"))
-        .args(&json)
-        .current_dir(dir.path())
-        .env("AYMARA_AI_API_KEY", KEY)
-        .env("AYMARA_AI_BASE_URL", &serve.url)
+    let rerun = AYMARA
+        .command(&Invocation {
+            base_url: serve.url(),
+            key: Some(KEY),
+            dir: dir.path(),
+            args: &json,
+            rust_log: None,
+        })
         .output()
         .unwrap();
     assert!(
