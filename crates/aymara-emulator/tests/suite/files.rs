@@ -1,13 +1,13 @@
 //! The whole Files resource: create, list, get, delete, status, frames, direct upload, and
 //! files from a `remote_uri`.
 
-mod common;
-
 use std::time::Duration;
 
 use aymara_emulator::{Emulator, EmulatorConfig};
-use common::*;
+use aymara_test_support::{multipart, sha256_hex};
 use serde_json::{Value, json};
+
+use crate::common::*;
 
 /// A call to the API with the test key: status, request id, JSON body (`Null` when empty).
 async fn call(emulator: &Emulator, method: reqwest::Method, path: &str) -> (u16, String, Value) {
@@ -247,16 +247,6 @@ async fn a_file_is_detailed_before_and_after_its_bytes_arrive() {
     let head = client().head(file_url).send().await.unwrap();
     assert_eq!(head.status(), 403, "a GET presign does not HEAD");
     assert_eq!(emulator.stats().store_get_requests, 2);
-}
-
-fn param(url: &str, key: &str) -> String {
-    url::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == key)
-        .unwrap()
-        .1
-        .into_owned()
 }
 
 #[tokio::test]

@@ -1,15 +1,11 @@
 //! The presigned store: round trips, signature and expiry checks, framing, faults.
 
-mod common;
-
 use std::time::Duration;
 
 use aymara_emulator::{EmulatorConfig, Faults};
-use common::*;
+use aymara_test_support::{files_under, sha256_hex};
 
-fn url_of(item: &serde_json::Value) -> String {
-    item["file_url"].as_str().unwrap().to_owned()
-}
+use crate::common::*;
 
 async fn put(url: &str, content_type: Option<&str>, body: Vec<u8>) -> reqwest::Response {
     let mut request = client().put(url).body(body);
@@ -150,16 +146,6 @@ fn with_param(url: &str, key: &str, value: Option<&str>) -> String {
         parts.push(format!("{key}={value}"));
     }
     format!("{base}?{}", parts.join("&"))
-}
-
-fn param(url: &str, key: &str) -> String {
-    url::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == key)
-        .unwrap()
-        .1
-        .into_owned()
 }
 
 #[tokio::test]
@@ -323,8 +309,8 @@ async fn missing_content_length_is_411() {
 
 #[tokio::test]
 async fn names_that_escape_the_data_dir_are_refused() {
-    let parent = tempfile_dir();
-    let data_dir = parent.join("data");
+    let parent = tempfile::tempdir().unwrap();
+    let data_dir = parent.path().join("data");
     let emulator = start(EmulatorConfig {
         data_dir: Some(data_dir.clone()),
         ..EmulatorConfig::default()
@@ -372,16 +358,16 @@ async fn names_that_escape_the_data_dir_are_refused() {
     assert_eq!((status, code.as_str()), (405, "MethodNotAllowed"));
 
     assert!(emulator.objects().is_empty());
-    assert_eq!(files_under(&parent), Vec::<std::path::PathBuf>::new());
+    assert_eq!(files_under(parent.path()), Vec::<std::path::PathBuf>::new());
     emulator.shutdown().await;
-    std::fs::remove_dir_all(&parent).unwrap();
+    parent.close().unwrap();
 }
 
 #[tokio::test]
 async fn a_given_data_dir_is_kept_after_shutdown() {
-    let dir = tempfile_dir();
+    let dir = tempfile::tempdir().unwrap();
     let emulator = start(EmulatorConfig {
-        data_dir: Some(dir.clone()),
+        data_dir: Some(dir.path().to_path_buf()),
         ..EmulatorConfig::default()
     })
     .await;
@@ -395,7 +381,7 @@ async fn a_given_data_dir_is_kept_after_shutdown() {
     let path = emulator.objects()[0].path.clone();
     emulator.shutdown().await;
     assert_eq!(std::fs::read(&path).unwrap(), b"kept");
-    std::fs::remove_dir_all(&dir).unwrap();
+    dir.close().unwrap();
 }
 
 #[tokio::test]

@@ -1,15 +1,15 @@
 //! The emulator fronting a real S3-compatible store (moto's server): its API presigns for
 //! that store, clients send bytes there exactly as they would to S3, and the emulator
-//! learns they arrived with a signed `HEAD`. One moto serves the whole binary's one test.
-
-mod common;
+//! learns they arrived with a signed `HEAD`. One moto serves the one test that needs it.
 
 use std::time::Duration;
 
 use aymara_emulator::{EmulatorConfig, ExternalStore};
-use common::moto::Moto;
-use common::*;
+use aymara_test_support::moto::Moto;
+use aymara_test_support::multipart;
 use serde_json::Value;
+
+use crate::common::*;
 
 const BUCKET: &str = "fronted-uploads";
 
@@ -40,7 +40,7 @@ async fn fronting_moto_uploads_and_reads_back_awkward_names() {
     let moto = Moto::start();
     moto.create_bucket(BUCKET).await;
     let emulator = start(EmulatorConfig {
-        external_store: Some(store(&moto.endpoint)),
+        external_store: Some(store(moto.endpoint())),
         video_processing: Duration::ZERO,
         ..EmulatorConfig::default()
     })
@@ -62,7 +62,7 @@ async fn fronting_moto_uploads_and_reads_back_awkward_names() {
         assert!(
             url.starts_with(&format!(
                 "{}/{BUCKET}/{}/",
-                moto.endpoint,
+                moto.endpoint(),
                 emulator.organization_uuid()
             )),
             "{url}"
@@ -92,7 +92,7 @@ async fn fronting_moto_uploads_and_reads_back_awkward_names() {
         let detail = get(&emulator, &format!("/v2/files/{file_uuid}")).await;
         assert_eq!(detail["file_size_bytes"], body.len(), "{name}");
         let download = detail["file_url"].as_str().unwrap();
-        assert!(download.starts_with(&moto.endpoint), "{download}");
+        assert!(download.starts_with(moto.endpoint()), "{download}");
         let back = client().get(download).send().await.unwrap();
         assert_eq!(back.status(), 200, "{name}");
         assert_eq!(back.bytes().await.unwrap(), body, "{name}");
@@ -104,7 +104,7 @@ async fn fronting_moto_uploads_and_reads_back_awkward_names() {
     let video = items[4]["file_uuid"].as_str().unwrap();
     let frames = get(&emulator, &format!("/v2/files/{video}/frames")).await;
     let frame_url = frames["frame_urls"][0].as_str().unwrap();
-    assert!(frame_url.starts_with(&moto.endpoint), "{frame_url}");
+    assert!(frame_url.starts_with(moto.endpoint()), "{frame_url}");
     let frame = client().get(frame_url).send().await.unwrap();
     assert_eq!(frame.status(), 200);
     assert!(frame.bytes().await.unwrap().starts_with(b"\x89PNG"));

@@ -2,15 +2,15 @@
 //! leftovers of a killed emulator, objects seen before they are whole. Time-dependent
 //! tests run on tokio's paused clock: no real time passes.
 
-mod common;
-
 use std::time::Duration;
 
 use aymara_emulator::{Emulator, EmulatorConfig};
-use common::*;
+use aymara_test_support::files_under;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::common::*;
 
 /// Opens a connection and sends the start of a request whose headers never end.
 async fn slow_headers(emulator: &Emulator) -> TcpStream {
@@ -138,14 +138,14 @@ async fn connections_past_the_cap_wait_for_a_free_slot() {
 
 #[tokio::test]
 async fn parts_left_by_a_killed_emulator_are_removed_at_start() {
-    let dir = tempfile_dir();
-    let parts = dir.join(".parts");
+    let dir = tempfile::tempdir().unwrap();
+    let parts = dir.path().join(".parts");
     std::fs::create_dir_all(parts.join("nested")).unwrap();
     std::fs::write(parts.join("put-abc.part"), b"half an object").unwrap();
     std::fs::write(parts.join("nested/put-def.part"), b"more").unwrap();
 
     let emulator = start(EmulatorConfig {
-        data_dir: Some(dir.clone()),
+        data_dir: Some(dir.path().to_path_buf()),
         ..EmulatorConfig::default()
     })
     .await;
@@ -153,7 +153,7 @@ async fn parts_left_by_a_killed_emulator_are_removed_at_start() {
     assert_eq!(std::fs::read_dir(&parts).unwrap().count(), 0);
     assert!(emulator.objects().is_empty());
     emulator.shutdown().await;
-    std::fs::remove_dir_all(&dir).unwrap();
+    dir.close().unwrap();
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,7 +1,7 @@
-//! Helpers shared by the emulator's integration tests.
-#![allow(dead_code)]
-
-pub mod moto;
+//! What the emulator's tests share: its HTTP calls made by hand (presigns, raw requests),
+//! and checks of its error envelopes and S3 errors. The helpers of every test crate are in
+//! `aymara-test-support`; these need the emulator crate, which that crate's `emulator`
+//! feature would link a second time here.
 
 use aymara_emulator::{Emulator, EmulatorConfig};
 use serde_json::{Value, json};
@@ -123,28 +123,6 @@ fn tag(xml: &str, name: &str) -> String {
     xml[start..end].to_owned()
 }
 
-/// Every regular file under `dir`, recursively.
-pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
-}
-
 /// Sends a raw HTTP/1.1 request and reads until the server closes.
 pub async fn raw_request(emulator: &aymara_emulator::Emulator, head: &str, body: &[u8]) -> String {
     let mut stream = tokio::net::TcpStream::connect(emulator.local_addr())
@@ -165,34 +143,18 @@ pub fn path_and_query(url: &str) -> String {
     after_scheme[start..].to_owned()
 }
 
-/// A fresh directory under the system temp dir (the crate's tests avoid extra deps).
-pub fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("aymara-emulator-test-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// The presigned URL of a presign answer's item.
+pub fn url_of(item: &Value) -> String {
+    item["file_url"].as_str().unwrap().to_owned()
 }
 
-/// One part of a form: name, filename, content type, bytes.
-pub type FormPart<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [u8]);
-
-/// A `multipart/form-data` body with the given parts, and its content type.
-pub fn multipart(parts: &[FormPart<'_>]) -> (String, Vec<u8>) {
-    let boundary = "emulator-test-boundary";
-    let mut body = Vec::new();
-    for (name, filename, content_type, bytes) in parts {
-        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        let mut disposition = format!("Content-Disposition: form-data; name=\"{name}\"");
-        if let Some(filename) = filename {
-            disposition.push_str(&format!("; filename=\"{filename}\""));
-        }
-        body.extend_from_slice(format!("{disposition}\r\n").as_bytes());
-        if let Some(ct) = content_type {
-            body.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
-        }
-        body.extend_from_slice(b"\r\n");
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
+/// The value of `key` in `url`'s query, decoded.
+pub fn param(url: &str, key: &str) -> String {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .unwrap()
+        .1
+        .into_owned()
 }

@@ -1,16 +1,12 @@
 //! The store speaks S3: SigV4 query presigns, exact paths, the 5 GiB limit, `SlowDown`.
 
-mod common;
-
 use std::time::Duration;
 
 use aymara_emulator::{Emulator, EmulatorConfig};
-use common::*;
+use aymara_test_support::files_under;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-fn url_of(item: &serde_json::Value) -> String {
-    item["file_url"].as_str().unwrap().to_owned()
-}
+use crate::common::*;
 
 #[tokio::test]
 async fn presigned_urls_are_sigv4_query_presigns() {
@@ -45,18 +41,8 @@ async fn presigned_urls_are_sigv4_query_presigns() {
     // Each emulator signs with its own credentials.
     let other = start_default().await;
     let theirs = presign(&other, &[("a.csv", None)]).await;
-    let key_id = |url: &str| param_of(url, "X-Amz-Credential")[..20].to_owned();
+    let key_id = |url: &str| param(url, "X-Amz-Credential")[..20].to_owned();
     assert_ne!(key_id(&url_of(&items[0])), key_id(&url_of(&theirs[0])));
-}
-
-fn param_of(url: &str, key: &str) -> String {
-    url::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == key)
-        .unwrap()
-        .1
-        .into_owned()
 }
 
 #[tokio::test]

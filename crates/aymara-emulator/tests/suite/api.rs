@@ -1,10 +1,9 @@
 //! `POST /v2/files`: keys, validation, answers, faults.
 
-mod common;
-
 use aymara_emulator::{EmulatorConfig, Faults};
-use common::*;
 use serde_json::{Value, json};
+
+use crate::common::*;
 
 #[tokio::test]
 async fn missing_or_wrong_key_is_401_with_matching_request_id() {
