@@ -40,11 +40,6 @@ impl TestEmulator {
             .build()
             .expect("a loopback base URL is valid")
     }
-
-    /// The emulator itself, to shut it down.
-    pub fn into_inner(self) -> Emulator {
-        self.emulator
-    }
 }
 
 impl Deref for TestEmulator {

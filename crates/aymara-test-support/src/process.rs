@@ -26,10 +26,9 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `command` and waits, up to a minute, for the first line of the
-    /// output it `announces` on from which `ready` reads its base URL. That output is read
-    /// for the program's whole life, so a full pipe never stalls it; the other one is
-    /// dropped.
+    /// Starts `command` and waits, up to a minute, for the first line of the output it
+    /// `announces` on from which `ready` reads its base URL. That output is read for the
+    /// program's whole life, so a full pipe never stalls it; the other one is dropped.
     pub fn start(
         mut command: Command,
         announces: Announces,

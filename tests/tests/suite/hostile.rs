@@ -8,9 +8,9 @@
 //! host, counting whatever reaches it), [`Canned::huge`] (a body of any size, made as it is
 //! sent), [`SlowServer`] (silent, dripping, or reading at a set rate).
 //!
-//! The command line's side (exit codes, stderr lines) is in `crates/aymara-cli/tests/hostile.rs`;
-//! the emulator's (header and body timeouts, connection cap, stale parts) in
-//! `crates/aymara-emulator/tests/hardening.rs`.
+//! The command line's side (exit codes, stderr lines) is in
+//! `crates/aymara-cli/tests/suite/hostile.rs`; the emulator's (header and body timeouts,
+//! connection cap, stale parts) in `crates/aymara-emulator/tests/suite/hardening.rs`.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! The `aymara` binary against hostile or broken servers and hostile input, where the exit
 //! status and the lines on stderr are the point. The SDK's side of each case, with time
-//! measured on tokio's paused clock, is in `tests/tests/hostile.rs`.
+//! measured on tokio's paused clock, is in `tests/tests/suite/hostile.rs`.
 
 use std::path::Path;
 
@@ -307,7 +307,7 @@ async fn links_under_recursive_are_skipped_and_reported_unless_followed() {
 
 // A dead API: with the command line's defaults, one batch's retries, one probe, then every
 // file fails at once with the first cause, on one line. (The time this takes is asserted on
-// the paused clock in `tests/tests/hostile.rs`.)
+// the paused clock in `tests/tests/suite/hostile.rs`.)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_api_down_1000_files_fail_fast_on_one_line() {
