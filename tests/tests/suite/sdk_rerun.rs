@@ -425,10 +425,13 @@ async fn a_torn_journal_line_is_ignored_with_a_warning_and_its_file_sent_again()
     let paths = files(dir.path(), 3);
     let path = dir.path().join(".aymara/journal.jsonl");
     let options = |journal| UploadOptions::new().journal(journal);
+    // One transfer at a time, so the journal's lines are in the files' order: the last
+    // one, torn below, is the third file's.
+    let one_at_a_time = options(FileJournal::open(&path).unwrap()).concurrency(1);
     server
         .client(0)
         .files()
-        .upload(&paths, options(FileJournal::open(&path).unwrap()))
+        .upload(&paths, one_at_a_time)
         .await
         .unwrap();
     // A crash while writing the last line: half of it made it to disk.
