@@ -12,10 +12,10 @@ use std::iter::empty;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use aymara_test_support::sha256_hex;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use schemars::schema::{InstanceType, SchemaObject};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::lint;
 
@@ -180,11 +180,6 @@ pub fn generate(spec_text: &str) -> Result<Generated> {
     writeln!(source)?;
     source.push_str(&prettyplease::unparse(&file));
     Ok(Generated { source, notes })
-}
-
-/// Hex SHA-256 of the spec's bytes, as recorded in the generated file's header.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 fn read(path: &Path) -> Result<String> {

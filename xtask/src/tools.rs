@@ -10,7 +10,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::codegen::sha256_hex;
+use aymara_test_support::sha256_hex;
+use aymara_test_support::tools::Tool;
 
 /// Where the installed tools live.
 #[derive(Debug, Clone)]
@@ -26,11 +27,10 @@ pub struct Tools {
 impl Tools {
     /// The tools' paths in this workspace (whether or not they are installed yet).
     pub fn paths() -> Self {
-        let dir = crate::workspace_root().join("tools");
         Self {
-            prism: dir.join("node_modules/.bin/prism"),
-            python: dir.join("venv/bin/python"),
-            moto_server: dir.join("venv/bin/moto_server"),
+            prism: Tool::Prism.path(),
+            python: Tool::Python.path(),
+            moto_server: Tool::MotoServer.path(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Uses the `aymara` SDK the way a crate that depends on it would: builds requests and
 //! options, reads every answer and report, matches errors and outcomes, and fakes results
-//! for its own tests. `tests/tests/semver_fields.rs` compiles it against a copy of the SDK
-//! regenerated from a spec with an optional field added to every schema: it must still
+//! for its own tests. `tests/tests/suite/semver_fields.rs` compiles it against a copy of the
+//! SDK regenerated from a spec with an optional field added to every schema: it must still
 //! compile, which is what makes such a field a non-breaking change.
 #![allow(dead_code)]
 

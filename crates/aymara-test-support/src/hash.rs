@@ -1,0 +1,18 @@
+//! SHA-256 as the emulator, the mock and the journal record it: lowercase hex.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: impl AsRef<[u8]>) -> String {
+    hex::encode(Sha256::digest(bytes.as_ref()))
+}
+
+/// Lowercase hex SHA-256 of the file at `path`; panics naming the path if it cannot be read.
+pub fn sha256_file(path: impl AsRef<Path>) -> String {
+    let path = path.as_ref();
+    let bytes =
+        std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    sha256_hex(bytes)
+}
