@@ -225,7 +225,8 @@ impl ClientBuilder {
                 .user_agent(USER_AGENT)
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .read_timeout(timeout)
-                .pool_max_idle_per_host(20)
+                // Every transfer that may run at once keeps its connection between files.
+                .pool_max_idle_per_host(crate::MAX_CONCURRENCY)
                 .redirect(reqwest::redirect::Policy::none())
                 .referer(false)
                 .build()

@@ -49,7 +49,7 @@ pub use error::{
 pub use files::{Files, Response};
 pub use retry::{DEFAULT_MAX_RETRIES, RETRY_BUDGET, RETRY_COST, TIMEOUT_RETRY_COST};
 pub use upload::{
-    DEFAULT_CONCURRENCY, MAX_BATCH_SIZE, MAX_FILE_SIZE, MIN_TRANSFER_RATE, OutcomeKind,
-    ProgressEvent, ProgressObserver, Upload, UploadControl, UploadHandle, UploadOptions,
-    UploadOutcome, UploadProgress, UploadReport, UploadedFile,
+    INITIAL_CONCURRENCY, MAX_BATCH_SIZE, MAX_BUFFERED_BYTES, MAX_CONCURRENCY, MAX_FILE_SIZE,
+    MIN_TRANSFER_RATE, OutcomeKind, ProgressEvent, ProgressObserver, Upload, UploadControl,
+    UploadHandle, UploadOptions, UploadOutcome, UploadProgress, UploadReport, UploadedFile,
 };

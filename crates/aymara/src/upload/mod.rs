@@ -1,12 +1,16 @@
 //! `client.files().upload(..)`: an [`Upload`] to await, or to start as an [`UploadHandle`]
 //! that can be spawned, watched, streamed and cancelled.
 
+mod ahead;
+mod buffers;
 mod engine;
+mod limiter;
 mod options;
 mod plan;
 mod presign;
 mod progress;
 mod report;
+mod slots;
 mod transfer;
 
 use std::future::{Future, IntoFuture};
@@ -20,9 +24,9 @@ use tokio::task::JoinHandle;
 use tracing::Instrument;
 use tracing::instrument::WithSubscriber;
 
-pub use options::{
-    DEFAULT_CONCURRENCY, MAX_BATCH_SIZE, ProgressEvent, ProgressObserver, UploadOptions,
-};
+pub use buffers::MAX_BUFFERED_BYTES;
+pub use limiter::{INITIAL_CONCURRENCY, MAX_CONCURRENCY};
+pub use options::{MAX_BATCH_SIZE, ProgressEvent, ProgressObserver, UploadOptions};
 pub use plan::MAX_FILE_SIZE;
 pub use progress::UploadProgress;
 pub use report::{OutcomeKind, UploadOutcome, UploadReport, UploadedFile};
@@ -68,7 +72,7 @@ impl Upload {
     /// Outside a runtime nothing starts, and the handle reports [`Error::Config`]. The task
     /// logs to the caller's `tracing` subscriber, inside the caller's current span.
     pub fn start(self) -> UploadHandle {
-        let control = Arc::new(Control::default());
+        let control = Arc::new(Control::new(&self.options));
         let (sender, outcomes) = mpsc::unbounded_channel();
         let task = match tokio::runtime::Handle::try_current() {
             Ok(runtime) => Ok(runtime.spawn(
@@ -114,7 +118,7 @@ pub struct UploadControl {
 impl UploadControl {
     /// Where the upload stands right now.
     pub fn progress(&self) -> UploadProgress {
-        self.control.counters.snapshot()
+        self.control.progress()
     }
 
     /// Graceful cancel: starts nothing new, lets transfers in flight finish (each within its

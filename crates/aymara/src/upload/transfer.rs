@@ -10,12 +10,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::stream;
+use futures_util::{StreamExt, stream};
 use http::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use tokio::sync::mpsc;
 
 use crate::attempt::{Answered, Attempt};
+use crate::upload::buffers::{Buffers, Reserved};
 use crate::upload::engine::Control;
 use crate::upload::plan::PlannedFile;
 use crate::upload::presign::Target;
@@ -24,11 +25,12 @@ use crate::upload::{ProgressEvent, UploadOptions};
 use crate::{Error, error};
 
 /// Bytes read from disk per chunk: large enough that syscalls and per-chunk work vanish
-/// next to the transfer, small enough that `concurrency` chunks in flight stay a few MiB.
+/// next to the transfer; what all transfers hold at once is capped by
+/// [`MAX_BUFFERED_BYTES`](crate::upload::MAX_BUFFERED_BYTES).
 pub(crate) const CHUNK_SIZE: usize = 256 * 1024;
 
 /// Chunks read ahead of the socket per transfer: enough to keep the socket busy while the
-/// disk is read, few enough that `concurrency` transfers stay a few MiB.
+/// disk is read.
 const READ_AHEAD: usize = 2;
 
 /// The slowest a transfer may go on average before it is cut off: with the client's
@@ -108,11 +110,12 @@ pub(crate) async fn put_once(
 
 /// Opens the file for one attempt and turns it into a body of exactly the planned size.
 ///
-/// The file is opened and checked on the blocking pool; one of at most [`CHUNK_SIZE`] bytes
-/// is read there too and sent as one buffer. A larger one is then read by one blocking task
-/// per attempt, straight into the buffers that are sent (no intermediate copy, no hop to the
-/// blocking pool per read), at most [`READ_AHEAD`] chunks ahead of the socket, so memory
-/// stays flat whatever the size.
+/// The file is opened and checked on the blocking pool; one of at most a chunk is read
+/// there too and sent as one buffer. A larger one is then read by one blocking task per
+/// attempt, straight into the buffers that are sent (no intermediate copy, no hop to the
+/// blocking pool per read), at most [`READ_AHEAD`] chunks ahead of the socket. Every
+/// buffer comes out of the upload's [`Buffers`] budget, so memory stays flat whatever the
+/// sizes and however many transfers run.
 async fn open_body(
     file: &PlannedFile,
     options: &UploadOptions,
@@ -120,7 +123,12 @@ async fn open_body(
 ) -> Result<reqwest::Body, Error> {
     let fail = |source: io::Error| Error::local_file(file.path(), source);
     let (path, size) = (file.path().to_path_buf(), file.size);
-    let opened = tokio::task::spawn_blocking(move || open_checked(&path, size))
+    let buffers = control.buffers.clone();
+    let whole = match usize::try_from(size) {
+        Ok(len) if len <= buffers.chunk_size() => Some(buffers.reserve(len).await),
+        _ => None,
+    };
+    let opened = tokio::task::spawn_blocking(move || open_checked(&path, size, whole))
         .await
         .map_err(|e| fail(io::Error::other(e)))?
         .map_err(fail)?;
@@ -143,29 +151,42 @@ async fn open_body(
         Opened::Large(handle) => handle,
     };
 
-    let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(READ_AHEAD);
-    // Not awaited: it ends at the end of the file, or at its next send once the body (and
-    // so `rx`) is dropped.
-    drop(tokio::task::spawn_blocking(move || pump(handle, size, &tx)));
     // Counts what is sent and reports it.
-    let counted = stream::unfold((rx, 0u64), move |(mut rx, sent)| {
-        let observer = observer.clone();
-        let control = control.clone();
-        async move {
-            match rx.recv().await? {
-                Ok(chunk) => {
-                    let sent = sent + chunk.len() as u64;
-                    Counters::add(&control.counters.bytes_sent, chunk.len() as u64);
-                    if let Some(observer) = &observer {
-                        observer.on_event(&ProgressEvent::BytesSent { index, sent, size });
-                    }
-                    Some((Ok(chunk), (rx, sent)))
-                }
-                Err(e) => Some((Err(e), (rx, sent))),
+    let counted = chunks(handle, size, buffers).scan(0u64, move |sent, chunk| {
+        if let Ok(chunk) = &chunk {
+            *sent += chunk.len() as u64;
+            Counters::add(&control.counters.bytes_sent, chunk.len() as u64);
+            if let Some(observer) = &observer {
+                observer.on_event(&ProgressEvent::BytesSent {
+                    index,
+                    sent: *sent,
+                    size,
+                });
             }
         }
+        std::future::ready(Some(chunk))
     });
     Ok(reqwest::Body::wrap_stream(counted))
+}
+
+/// The `size` bytes of `handle`, read by a blocking task in chunks taken from `buffers`, at
+/// most [`READ_AHEAD`] of them ahead of the reader.
+fn chunks(
+    handle: std::fs::File,
+    size: u64,
+    buffers: Buffers,
+) -> impl futures_util::Stream<Item = io::Result<Bytes>> + Send + 'static {
+    let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(READ_AHEAD);
+    let runtime = tokio::runtime::Handle::current();
+    // Not awaited: it ends at the end of the file, or at its next send once the stream
+    // (and so `rx`) is dropped.
+    drop(tokio::task::spawn_blocking(move || {
+        pump(handle, size, &buffers, &runtime, &tx)
+    }));
+    stream::unfold(rx, |mut rx| async move {
+        let chunk = rx.recv().await?;
+        Some((chunk, rx))
+    })
 }
 
 /// A file opened for one attempt.
@@ -176,9 +197,9 @@ enum Opened {
     Large(std::fs::File),
 }
 
-/// Opens `path`, checks that it still has the planned size, and reads it whole if it fits
-/// in one chunk.
-fn open_checked(path: &Path, size: u64) -> io::Result<Opened> {
+/// Opens `path` and checks that it still has the planned size; with room reserved for
+/// all of it, reads it whole.
+fn open_checked(path: &Path, size: u64, whole: Option<Reserved>) -> io::Result<Opened> {
     let mut handle = std::fs::File::open(path)?;
     let now = handle.metadata()?.len();
     if now != size {
@@ -186,24 +207,31 @@ fn open_checked(path: &Path, size: u64) -> io::Result<Opened> {
             "size changed since planning (was {size} bytes, now {now})"
         )));
     }
-    if size > CHUNK_SIZE as u64 {
+    let Some(room) = whole else {
         return Ok(Opened::Large(handle));
-    }
-    // Checked above: `size` fits in a chunk, so in a usize.
-    let mut buf = vec![0; size as usize];
+    };
+    let mut buf = room.buffer();
     handle.read_exact(&mut buf).map_err(|e| shrank(e, size))?;
-    Ok(Opened::Whole(Bytes::from(buf)))
+    Ok(Opened::Whole(room.freeze(buf)))
 }
 
 /// Reads `size` bytes of `handle` in chunks into `tx`; a file that ends early is an error,
 /// bytes past `size` are never read.
-fn pump(mut handle: std::fs::File, size: u64, tx: &mpsc::Sender<io::Result<Bytes>>) {
+fn pump(
+    mut handle: std::fs::File,
+    size: u64,
+    buffers: &Buffers,
+    runtime: &tokio::runtime::Handle,
+    tx: &mpsc::Sender<io::Result<Bytes>>,
+) {
+    let chunk_size = buffers.chunk_size();
     let mut left = size;
     while left > 0 {
-        let want = usize::try_from(left).map_or(CHUNK_SIZE, |left| left.min(CHUNK_SIZE));
-        let mut buf = vec![0; want];
+        let want = usize::try_from(left).map_or(chunk_size, |left| left.min(chunk_size));
+        let room = buffers.reserve_blocking(runtime, want);
+        let mut buf = room.buffer();
         let chunk = match handle.read_exact(&mut buf) {
-            Ok(()) => Ok(Bytes::from(buf)),
+            Ok(()) => Ok(room.freeze(buf)),
             Err(e) => Err(shrank(e, size)),
         };
         let failed = chunk.is_err();
@@ -223,5 +251,66 @@ fn shrank(error: io::Error, size: u64) -> io::Error {
         )
     } else {
         error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Many files larger than a chunk, read at once, against a budget of four chunks: the
+    /// pumps fill the budget and no more, wait while nothing is sent, and every byte still
+    /// arrives, in order, once the bodies are read.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_large_files_at_once_hold_no_more_than_the_budget() {
+        const FILES: usize = 16;
+        const SIZE: usize = 3 * CHUNK_SIZE + 1000;
+        let cap = 4 * CHUNK_SIZE;
+        let dir = tempfile::tempdir().unwrap();
+        let contents: Vec<Vec<u8>> = (0..FILES)
+            .map(|i| (0..SIZE).map(|b| (b * 31 + i * 7) as u8).collect())
+            .collect();
+        let buffers = Buffers::new(cap);
+        let mut streams = Vec::new();
+        for (i, bytes) in contents.iter().enumerate() {
+            let path = dir.path().join(format!("{i}.bin"));
+            std::fs::write(&path, bytes).unwrap();
+            let handle = std::fs::File::open(&path).unwrap();
+            streams.push(Box::pin(chunks(handle, SIZE as u64, buffers.clone())));
+        }
+
+        // Nothing is read by the network yet: the pumps take the whole budget and stop.
+        let filled = async {
+            while buffers.held() < cap {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), filled)
+            .await
+            .expect("the pumps fill the budget");
+        for _ in 0..1000 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(buffers.held(), cap, "16 files want 48 chunks; 4 fit");
+
+        // Each body is read by its own connection, as the HTTP stack does.
+        let drains = streams.into_iter().map(|stream| {
+            let buffers = buffers.clone();
+            async move {
+                let mut body = Vec::new();
+                let mut stream = stream;
+                while let Some(chunk) = stream.next().await {
+                    assert!(buffers.held() <= cap);
+                    body.extend_from_slice(&chunk.unwrap());
+                }
+                body
+            }
+        });
+        let received = futures_util::future::join_all(drains).await;
+        assert_eq!(received, contents);
+        assert_eq!(buffers.held(), 0, "every chunk gave its room back");
+        assert_eq!(buffers.peak(), cap);
     }
 }
