@@ -1,4 +1,5 @@
-//! Progress bars on stderr (indicatif), fed by the SDK's progress events.
+//! Progress bars on stderr (indicatif), fed by the SDK's progress events: bytes, files,
+//! and how many transfers run at once.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,6 +15,8 @@ pub struct Progress {
     total_sent: AtomicU64,
     files_total: AtomicU64,
     files_done: AtomicU64,
+    /// Transfers that may run at once, as the SDK last said.
+    concurrency: AtomicU64,
 }
 
 impl Progress {
@@ -36,6 +39,7 @@ impl Progress {
             total_sent: AtomicU64::new(0),
             files_total: AtomicU64::new(0),
             files_done: AtomicU64::new(0),
+            concurrency: AtomicU64::new(0),
         }
     }
 
@@ -49,6 +53,10 @@ impl Progress {
             }
             ProgressEvent::BytesSent { index, sent, .. } => self.set_sent(*index, *sent),
             ProgressEvent::Retrying { index, .. } => self.set_sent(*index, 0),
+            ProgressEvent::Concurrency { transfers } => {
+                self.concurrency.store(*transfers as u64, Ordering::Relaxed);
+                self.update_message();
+            }
             ProgressEvent::Done { .. } => {
                 self.files_done.fetch_add(1, Ordering::Relaxed);
                 self.update_message();
@@ -73,7 +81,9 @@ impl Progress {
     fn update_message(&self) {
         let done = self.files_done.load(Ordering::Relaxed);
         let total = self.files_total.load(Ordering::Relaxed);
-        self.bar.set_message(format!("{done}/{total} files"));
+        let at_once = self.concurrency.load(Ordering::Relaxed);
+        self.bar
+            .set_message(format!("{done}/{total} files, {at_once} at once"));
     }
 
     /// Removes the bar before the summary is printed.
