@@ -1,9 +1,9 @@
-//! moto's S3 server, started on a free loopback port for a test and stopped when dropped.
-//! It comes from `tools/venv` (pinned in `tools/requirements.txt`); when it is missing the
-//! test fails saying how to install it, rather than being skipped.
+//! moto's S3 server, started on a free loopback port for a test and stopped when dropped:
+//! a real S3 implementation the project installs itself, shared by the emulator's fronting
+//! tests and the SDK's. It comes from `tools/venv` (pinned in `tools/requirements.txt`);
+//! when it is missing the test fails saying how to install it, rather than being skipped.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -18,10 +18,17 @@ pub struct Moto {
 /// How long moto may take to start on a busy machine.
 const START_DEADLINE: Duration = Duration::from_secs(60);
 
+/// Credentials moto accepts (it accepts any) and the region to sign for.
+pub const ACCESS_KEY_ID: &str = "AKIDMOTO";
+/// See [`ACCESS_KEY_ID`].
+pub const SECRET_ACCESS_KEY: &str = "moto-secret";
+/// See [`ACCESS_KEY_ID`].
+pub const REGION: &str = "us-east-1";
+
 impl Moto {
+    /// Starts moto; panics, saying why, if it cannot.
     pub fn start() -> Moto {
-        let server =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tools/venv/bin/moto_server");
+        let server = crate::root().join("tools/venv/bin/moto_server");
         assert!(
             server.exists(),
             "moto is not installed ({} is missing): run `cargo xtask tools`",
@@ -68,10 +75,10 @@ impl Moto {
             self.endpoint.parse().unwrap(),
             rusty_s3::UrlStyle::Path,
             bucket.to_owned(),
-            "us-east-1",
+            REGION,
         )
         .unwrap();
-        let credentials = rusty_s3::Credentials::new("AKIDMOTO", "moto-secret");
+        let credentials = rusty_s3::Credentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY);
         let url = bucket
             .create_bucket(&credentials)
             .sign(Duration::from_secs(60));

@@ -2,7 +2,6 @@
 //! the spec as a validating mock or as a validating proxy in front of another server.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 /// A running Prism; killed on drop.
@@ -16,10 +15,6 @@ impl Drop for Prism {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 fn free_port() -> u16 {
@@ -43,7 +38,7 @@ impl Prism {
     }
 
     fn start(mode: &[&str], extra: &[&str]) -> Self {
-        let prism = root().join("tools/node_modules/.bin/prism");
+        let prism = crate::root().join("tools/node_modules/.bin/prism");
         assert!(
             prism.exists(),
             "{} is missing: run `cargo xtask tools` (the test command does)",
@@ -52,7 +47,7 @@ impl Prism {
         let port = free_port();
         let mut child = Command::new(prism)
             .args(mode)
-            .arg(root().join("openapi/aymara.yaml"))
+            .arg(crate::root().join("openapi/aymara.yaml"))
             .args(extra)
             .args(["--errors", "-h", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::piped())

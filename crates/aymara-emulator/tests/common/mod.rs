@@ -1,8 +1,6 @@
 //! Helpers shared by the emulator's integration tests.
 #![allow(dead_code)]
 
-pub mod moto;
-
 use aymara_emulator::{Emulator, EmulatorConfig};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
