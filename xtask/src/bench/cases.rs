@@ -179,7 +179,7 @@ const FIXED: [(&str, &str); 5] = [
 ];
 
 /// Rows of the fixed concurrencies, for best-of targets.
-const FIXED_ROWS: &[RowRef] = &[
+static FIXED_ROWS: [RowRef; 5] = [
     row(FIXED[0].0),
     row(FIXED[1].0),
     row(FIXED[2].0),
@@ -187,10 +187,14 @@ const FIXED_ROWS: &[RowRef] = &[
     row(FIXED[4].0),
 ];
 
-/// The default CLI, then one contender per fixed concurrency.
-fn default_and_fixed() -> Vec<Contender> {
+/// Against a store that refuses past 32 at once, 128 fixed loses files (the retry budget
+/// runs out on SlowDown answers), which would end the bench: the capped case stops at 64.
+const CAPPED_FIXED: usize = 4;
+
+/// The default CLI, then one contender per fixed concurrency in `fixed`.
+fn default_and(fixed: &[(&'static str, &'static str)]) -> Vec<Contender> {
     std::iter::once(Contender::aymara())
-        .chain(FIXED.iter().map(|&(id, n)| Contender {
+        .chain(fixed.iter().map(|&(id, n)| Contender {
             id,
             args: vec!["--concurrency".into(), n.into()],
             ..Contender::aymara()
@@ -216,11 +220,11 @@ fn real_networks_and_scale(options: Options) -> Vec<Case> {
         ..network.clone()
     };
     let latency = format!("{api} ms per API answer, {store} ms per store answer");
-    let best_fixed = |bound| Check::RatioToBest {
+    let best_of = |others| Check::RatioToBest {
         row: row(AYMARA),
-        others: FIXED_ROWS,
+        others,
         metric: THROUGHPUT,
-        bound,
+        bound: AtLeast(0.8),
     };
     let scale = |count| DataSpec::files(count, 100);
     vec![
@@ -231,12 +235,12 @@ fn real_networks_and_scale(options: Options) -> Vec<Case> {
             data: files,
             variant: Some(latency.clone()),
             emulator: network,
-            contenders: default_and_fixed(),
+            contenders: default_and(&FIXED),
             runs: 3,
             targets: vec![
                 Target::new(
                     "default ≥ 0.8× the best fixed concurrency's files/s",
-                    best_fixed(AtLeast(0.8)),
+                    best_of(&FIXED_ROWS),
                 ),
                 Target::new(
                     "default ≥ 4× --concurrency 8's files/s",
@@ -256,7 +260,7 @@ fn real_networks_and_scale(options: Options) -> Vec<Case> {
             data: files,
             variant: Some(format!("{latency}, store capped at 32 PUTs at once")),
             emulator: capped,
-            contenders: default_and_fixed(),
+            contenders: default_and(&FIXED[..CAPPED_FIXED]),
             runs: 3,
             targets: vec![
                 Target::new(
@@ -269,7 +273,7 @@ fn real_networks_and_scale(options: Options) -> Vec<Case> {
                 ),
                 Target::new(
                     "default ≥ 0.8× the best fixed concurrency's files/s",
-                    best_fixed(AtLeast(0.8)),
+                    best_of(&FIXED_ROWS[..CAPPED_FIXED]),
                 ),
                 Target::new(
                     "the cap was reached: SlowDown answers to the default (median) ≥ 1",

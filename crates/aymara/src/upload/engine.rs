@@ -364,10 +364,10 @@ impl Run {
         let counters = &self.control.counters;
         let first = tokio::select! {
             biased;
-            slot = self.slots.acquire() => slot,
             () = self.control.graceful.cancelled() => {
                 return outcome(&file, self.control.unfinished());
             }
+            slot = self.slots.acquire() => slot,
         };
         let mut first = Some(first);
         let (file_ref, target_ref) = (&file, &target);

@@ -21,10 +21,13 @@
 //! - a window in which fewer than half the slots were used says nothing about a larger
 //!   limit, and changes nothing.
 //!
-//! A congestion signal halves the limit at once and ends slow start; further signals from
-//! transfers that were already running at the old limit are not counted twice (one
-//! decrease per window, as TCP does once per round trip). The limit always stays between
-//! 1 and the cap.
+//! A congestion signal lowers the limit at once and ends slow start: by half, or by a
+//! tenth when it comes near the level of the previous push-back after a calm window (the
+//! store has a steady capacity, and the limit only just crossed it again). Signals from
+//! attempts that started before that decrease are not counted again (as TCP reacts once
+//! per round trip); attempts started after it that are still refused lower it again, so a
+//! store whose capacity fell is followed within a few round trips. The limit always stays
+//! between 1 and the cap.
 
 use std::time::Duration;
 
@@ -42,6 +45,8 @@ pub(crate) const GROW_BELOW: f64 = 1.25;
 pub(crate) const SHRINK_ABOVE: f64 = 1.75;
 /// How much a congestion signal keeps of the limit.
 const BACKOFF: f64 = 0.5;
+/// How much it keeps near the level of the previous push-back.
+const GENTLE_BACKOFF: f64 = 0.9;
 
 /// What one finished attempt tells the limiter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,8 +54,9 @@ pub(crate) enum Sample {
     /// The store answered, success or not, after `latency`; `in_flight` attempts were
     /// running when it finished (itself included).
     Answered { latency: Duration, in_flight: usize },
-    /// The store pushed back (429, 503 `SlowDown`) or the attempt timed out.
-    Congested,
+    /// The store pushed back (429, 503 `SlowDown`) or the attempt timed out; the attempt
+    /// started in `epoch` (see [`AdaptiveLimit::epoch`]).
+    Congested { epoch: u64 },
 }
 
 /// Why the limit changed, for the log.
@@ -73,6 +79,10 @@ pub(crate) struct AdaptiveLimit {
     slow_start: bool,
     /// The limit when the store last pushed back.
     ceiling: Option<f64>,
+    /// Decreases for congestion so far.
+    epoch: u64,
+    /// A whole window has ended since the last decrease for congestion.
+    calm: bool,
     window: Window,
     /// The lowest window mean so far.
     base: Option<Duration>,
@@ -86,8 +96,6 @@ struct Window {
     samples: usize,
     total: Duration,
     most_in_flight: usize,
-    /// A congestion signal already lowered the limit during this window.
-    backed_off: bool,
 }
 
 impl AdaptiveLimit {
@@ -99,6 +107,8 @@ impl AdaptiveLimit {
             cap,
             slow_start: true,
             ceiling: None,
+            epoch: 0,
+            calm: false,
             window: Window::default(),
             base: None,
             shrunk_at: None,
@@ -110,30 +120,41 @@ impl AdaptiveLimit {
         (self.limit.round() as usize).clamp(1, self.cap)
     }
 
+    /// How many times congestion lowered the limit: an attempt notes it when it starts, so
+    /// that its own congestion signal is ignored if the limit was lowered since.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
     /// Takes one sample; returns the new limit and why, if it changed.
     pub(crate) fn observe(&mut self, sample: Sample) -> Option<(usize, Change)> {
         let before = self.limit();
         let change = match sample {
-            Sample::Congested => self.congested(),
+            Sample::Congested { epoch } => self.congested(epoch),
             Sample::Answered { latency, in_flight } => self.answered(latency, in_flight),
         }?;
         let after = self.limit();
         (after != before).then_some((after, change))
     }
 
-    fn congested(&mut self) -> Option<Change> {
+    fn congested(&mut self, epoch: u64) -> Option<Change> {
         self.slow_start = false;
-        if self.window.backed_off {
+        // Started under a higher limit, since lowered: already paid for.
+        if epoch < self.epoch {
             return None;
         }
-        self.ceiling = Some(self.limit);
-        self.set(self.limit * BACKOFF);
-        // The next window measures the new limit; signals from transfers started under the
-        // old one are already paid for.
-        self.window = Window {
-            backed_off: true,
-            ..Window::default()
+        let near = |ceiling: f64| self.limit >= ceiling * 0.9;
+        let keep = if self.calm && self.ceiling.is_some_and(near) {
+            GENTLE_BACKOFF
+        } else {
+            BACKOFF
         };
+        self.ceiling = Some(self.limit);
+        self.set(self.limit * keep);
+        self.epoch += 1;
+        self.calm = false;
+        // The next window measures the new limit.
+        self.window = Window::default();
         Some(Change::Congested)
     }
 
@@ -146,6 +167,7 @@ impl AdaptiveLimit {
             return None;
         }
         let window = std::mem::take(&mut self.window);
+        self.calm = true;
         let mean = window.total / window.samples as u32;
         // Fewer in flight and no faster: the path is slower, not queueing behind us.
         let slower_path = self
@@ -218,13 +240,14 @@ mod tests {
 
     /// A store that answers in `RTT` up to `capacity` transfers at once and queues the rest
     /// (latency grows with the excess), and answers `SlowDown` above `refuse_above`. Runs
-    /// `rounds` windows and returns the limits seen after each, and the refusals.
+    /// `rounds` round trips, all attempts of one starting together, and returns the limits
+    /// seen after each, and the refusals.
     fn simulate(capacity: usize, refuse_above: usize, rounds: usize) -> (Vec<usize>, usize) {
         let mut limit = AdaptiveLimit::new(MAX_CONCURRENCY);
         let mut seen = Vec::new();
         let mut refused = 0;
         for _ in 0..rounds {
-            let level = limit.limit();
+            let (level, epoch) = (limit.limit(), limit.epoch());
             let latency = RTT.mul_f64((level as f64 / capacity as f64).max(1.0));
             for slot in 0..level.max(MIN_WINDOW) {
                 let sample = if slot < refuse_above {
@@ -234,7 +257,7 @@ mod tests {
                     }
                 } else {
                     refused += 1;
-                    Sample::Congested
+                    Sample::Congested { epoch }
                 };
                 limit.observe(sample);
             }
@@ -279,37 +302,53 @@ mod tests {
     }
 
     #[test]
-    fn it_halves_on_slow_down_once_per_window_and_stays_under_the_stores_cap() {
+    fn slow_down_lowers_it_once_per_round_trip_and_again_if_still_refused() {
         let mut limit = AdaptiveLimit::new(MAX_CONCURRENCY);
         answer(&mut limit, 8 + 16 + 32, RTT);
         assert_eq!(limit.limit(), 64);
-        assert_eq!(
-            limit.observe(Sample::Congested),
-            Some((32, Change::Congested))
-        );
-        // The other transfers refused in the same burst change nothing more.
+        let burst = limit.epoch();
+        let refused = Sample::Congested { epoch: burst };
+        assert_eq!(limit.observe(refused), Some((32, Change::Congested)));
+        // The other attempts of that burst started before the decrease: nothing more.
         for _ in 0..20 {
-            assert_eq!(limit.observe(Sample::Congested), None);
+            assert_eq!(limit.observe(refused), None);
         }
         assert_eq!(limit.limit(), 32);
-        // Growth resumes by an eighth per window, not by doubling, and by one once near
-        // where the store pushed back: 36, 40.5, 45.6, 51.3, then 52.3, 53.3, …
-        answer(&mut limit, 32, RTT);
-        assert_eq!(limit.limit(), 36);
-        for _ in 0..19 {
-            round(&mut limit, RTT);
-        }
-        assert_eq!(limit.limit(), 67);
+        // One started after it and still refused: the store holds less; half again.
+        let again = Sample::Congested {
+            epoch: limit.epoch(),
+        };
+        assert_eq!(limit.observe(again), Some((16, Change::Congested)));
 
-        // A store that refuses above 32 at once, with no latency signal at all.
-        let (levels, refused) = simulate(usize::MAX, 32, 200);
+        // Growth resumes by an eighth per window, not by doubling, and by one once near
+        // where the store last pushed back (32).
+        let mut levels = Vec::new();
+        for _ in 0..10 {
+            round(&mut limit, RTT);
+            levels.push(limit.limit());
+        }
+        assert_eq!(levels, [18, 20, 23, 26, 27, 28, 29, 30, 31, 32]);
+        // Refused again near that level, after calm windows: the store's capacity is
+        // steady and only just crossed, so a tenth off, not half.
+        let near = Sample::Congested {
+            epoch: limit.epoch(),
+        };
+        assert_eq!(limit.observe(near), Some((28, Change::Congested)));
+    }
+
+    #[test]
+    fn it_stays_just_under_a_store_that_refuses_past_32_at_once() {
+        // No latency signal at all: only the refusals tell.
+        let (levels, refused) = simulate(usize::MAX, 32, 300);
         let settled = &levels[20..];
         assert!(
-            settled.iter().all(|&l| (12..=40).contains(&l)),
+            settled.iter().all(|&l| (24..=34).contains(&l)),
             "{levels:?}"
         );
+        let mean = settled.iter().sum::<usize>() as f64 / settled.len() as f64;
+        assert!(mean >= 29.0, "{mean}: {levels:?}");
         let sent: usize = levels.iter().map(|&l| l.max(MIN_WINDOW)).sum();
-        assert!(refused * 20 < sent, "{refused} of {sent} refused");
+        assert!(refused * 50 < sent, "{refused} of {sent} refused");
     }
 
     #[test]
@@ -345,7 +384,9 @@ mod tests {
             let mut limit = AdaptiveLimit::new(cap);
             for _ in 0..20_000 {
                 let sample = if rng.u8(..10) == 0 {
-                    Sample::Congested
+                    Sample::Congested {
+                        epoch: limit.epoch().saturating_sub(rng.u64(0..2)),
+                    }
                 } else {
                     Sample::Answered {
                         latency: Duration::from_micros(rng.u64(0..100_000)),

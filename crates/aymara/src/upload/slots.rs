@@ -44,6 +44,8 @@ pub(crate) struct Slot<'a> {
     slots: &'a Slots,
     permit: Option<OwnedSemaphorePermit>,
     started: Instant,
+    /// The limiter's epoch when the attempt started.
+    epoch: u64,
 }
 
 impl Slots {
@@ -89,10 +91,16 @@ impl Slots {
         let permit = self.room.clone().acquire_owned().await.ok();
         let running = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
         Counters::set(&self.control.counters.in_flight, running as u64);
+        let epoch = self
+            .state()
+            .adaptive
+            .as_ref()
+            .map_or(0, AdaptiveLimit::epoch);
         Slot {
             slots: self,
             permit,
             started: Instant::now(),
+            epoch,
         }
     }
 
@@ -114,11 +122,11 @@ impl Slots {
     }
 
     /// Feeds one attempt's sample to the limiter, and moves the gate to its new limit.
-    fn observe(&self, latency: Duration, result: &Result<(), Error>) {
+    fn observe(&self, latency: Duration, epoch: u64, result: &Result<(), Error>) {
         let in_flight = self.in_flight.load(Ordering::Relaxed);
         let sample = match result {
             Ok(()) => Sample::Answered { latency, in_flight },
-            Err(error) if is_congestion(error) => Sample::Congested,
+            Err(error) if is_congestion(error) => Sample::Congested { epoch },
             // Says nothing about load: a refused signature, a reset, a local file.
             Err(_) => return,
         };
@@ -160,7 +168,8 @@ impl Slots {
 impl Slot<'_> {
     /// Ends the attempt with its result, which the limiter learns from.
     pub(crate) fn finish(self, result: &Result<(), Error>) {
-        self.slots.observe(self.started.elapsed(), result);
+        self.slots
+            .observe(self.started.elapsed(), self.epoch, result);
     }
 }
 
