@@ -1,5 +1,6 @@
 //! `cargo xtask`: see `cargo xtask --help`.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -45,6 +46,14 @@ enum Command {
         #[arg(long, value_name = "N", conflicts_with = "quick")]
         runs: Option<usize>,
     },
+    /// (Used by the bench.) Run PROGRAM, measure it, write its usage to USAGE.
+    #[command(name = xtask::bench::measure::HELPER, hide = true)]
+    Measure {
+        usage: PathBuf,
+        program: OsString,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -65,6 +74,11 @@ fn main() -> ExitCode {
         Command::Bench { quick, runs } => {
             xtask::bench::run(xtask::bench::Options { quick, runs }).map(|()| ExitCode::SUCCESS)
         }
+        Command::Measure {
+            usage,
+            program,
+            args,
+        } => xtask::bench::measure::child(&usage, &program, &args),
         Command::Ci => xtask::ci::run().map(|failed| {
             if failed.is_empty() {
                 eprintln!("all checks passed");

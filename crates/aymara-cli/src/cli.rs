@@ -200,9 +200,11 @@ pub struct UploadArgs {
     /// Give up on the whole upload after this many seconds; files not stored by then fail.
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: Option<u64>,
-    /// Files transferred at once.
-    #[arg(long, value_name = "N", default_value_t = aymara::DEFAULT_CONCURRENCY)]
-    pub concurrency: usize,
+    /// Files transferred at once: `auto` finds the number while uploading (from 8, growing
+    /// while latency holds, halving when the store says slow down, at most 256); a number
+    /// fixes it.
+    #[arg(long, value_name = "auto|N", default_value = "auto", value_parser = parse_concurrency)]
+    pub concurrency: Concurrency,
     /// One content type for every file, instead of guessing from extensions.
     #[arg(long, value_name = "MIME")]
     pub content_type: Option<String>,
@@ -221,6 +223,23 @@ pub struct UploadArgs {
     pub wait: bool,
     #[command(flatten)]
     pub api: ApiArgs,
+}
+
+/// `--concurrency`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Concurrency {
+    Auto,
+    Fixed(usize),
+}
+
+fn parse_concurrency(value: &str) -> Result<Concurrency, String> {
+    if value == "auto" {
+        return Ok(Concurrency::Auto);
+    }
+    value
+        .parse()
+        .map(Concurrency::Fixed)
+        .map_err(|_| "expected `auto` or a number of files".to_owned())
 }
 
 #[derive(Debug, Args)]

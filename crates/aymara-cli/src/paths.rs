@@ -84,12 +84,21 @@ pub fn expand(inputs: &[PathBuf], how: &Walk<'_>) -> Result<Expanded, Vec<String
     }
 }
 
+/// Walks `dir` as it comes (a sorted walk would hold a whole directory's entries at once,
+/// several times the memory of the paths kept), keeping each path at its exact size, then
+/// sorts what it found: component by component, that is the order of a walk that visits
+/// each directory's entries by name.
 fn walk(dir: &Path, how: &Walk<'_>, expanded: &mut Expanded, problems: &mut Vec<String>) {
     let follow = how.follow_symlinks;
+    let (files, links) = (expanded.files.len(), expanded.skipped_links.len());
+    let exact = |entry: DirEntry| {
+        let mut path = entry.into_path().into_os_string();
+        path.shrink_to_fit();
+        PathBuf::from(path)
+    };
     let mut hidden = 0;
     let entries = WalkDir::new(dir)
         .follow_links(follow)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|entry| {
             let keep = entry.depth() == 0 || taken(entry, how.hidden);
@@ -103,9 +112,9 @@ fn walk(dir: &Path, how: &Walk<'_>, expanded: &mut Expanded, problems: &mut Vec<
                 expanded.filtered += 1;
             }
             Ok(entry) if entry.path_is_symlink() && !follow && entry.depth() > 0 => {
-                expanded.skipped_links.push(entry.into_path());
+                expanded.skipped_links.push(exact(entry));
             }
-            Ok(entry) => expanded.files.push(entry.into_path()),
+            Ok(entry) => expanded.files.push(exact(entry)),
             Err(e) => {
                 let path = output::path(e.path().unwrap_or(dir));
                 let reason = e
@@ -116,6 +125,8 @@ fn walk(dir: &Path, how: &Walk<'_>, expanded: &mut Expanded, problems: &mut Vec<
             }
         }
     }
+    expanded.files[files..].sort_unstable();
+    expanded.skipped_links[links..].sort_unstable();
     expanded.hidden += hidden;
 }
 
@@ -219,7 +230,10 @@ mod tests {
     fn directories_need_recursive_and_are_walked_in_name_order() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("sub")).unwrap();
-        for name in ["b.csv", "a.csv", "sub/c.png"] {
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        // By name in each directory: "a" < "a-b.csv" < "a.csv", so a/x.csv comes first,
+        // though '/' sorts after '-' and '.' in a plain string sort.
+        for name in ["b.csv", "a.csv", "sub/c.png", "a-b.csv", "a/x.csv"] {
             std::fs::write(dir.path().join(name), "x").unwrap();
         }
         let input = vec![dir.path().to_path_buf()];
@@ -236,7 +250,7 @@ mod tests {
                     .to_string()
             })
             .collect();
-        assert_eq!(names, ["a.csv", "b.csv", "sub/c.png"]);
+        assert_eq!(names, ["a/x.csv", "a-b.csv", "a.csv", "b.csv", "sub/c.png"]);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Progress bars on stderr (indicatif), fed by the SDK's progress events.
+//! Progress bars on stderr (indicatif), fed by the SDK's progress events: bytes, files,
+//! and how many transfers run at once.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +18,8 @@ pub struct Progress {
     files_done: AtomicU64,
     files_skipped: AtomicU64,
     retries: AtomicU64,
+    /// Transfers that may run at once, as the SDK last said.
+    concurrency: AtomicU64,
 }
 
 impl Progress {
@@ -41,6 +44,7 @@ impl Progress {
             files_done: AtomicU64::new(0),
             files_skipped: AtomicU64::new(0),
             retries: AtomicU64::new(0),
+            concurrency: AtomicU64::new(0),
         }
     }
 
@@ -56,6 +60,10 @@ impl Progress {
             ProgressEvent::Retrying { index, .. } => {
                 self.retries.fetch_add(1, Ordering::Relaxed);
                 self.set_sent(*index, 0);
+                self.update_message();
+            }
+            ProgressEvent::Concurrency { transfers } => {
+                self.concurrency.store(*transfers as u64, Ordering::Relaxed);
                 self.update_message();
             }
             ProgressEvent::Done { .. } => {
@@ -87,11 +95,15 @@ impl Progress {
         self.bar.set_message(self.message());
     }
 
-    /// `12/40 files, 60 skipped, 2 retries`: files sent of those to send, then what else
-    /// happened, if anything did.
+    /// `12/40 files, 32 at once, 60 skipped, 2 retries`: files sent of those to send, how
+    /// many transfers may run at once, then what else happened, if anything did.
     fn message(&self) -> String {
         let get = |n: &AtomicU64| n.load(Ordering::Relaxed);
         let mut message = format!("{}/{} files", get(&self.files_done), get(&self.files_total));
+        match get(&self.concurrency) {
+            0 => {}
+            n => message.push_str(&format!(", {n} at once")),
+        }
         match get(&self.files_skipped) {
             0 => {}
             n => message.push_str(&format!(", {n} skipped")),
@@ -115,13 +127,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn skipped_files_and_retries_are_counted_apart_from_files_sent() {
+    fn skipped_files_retries_and_the_level_are_shown_apart_from_files_sent() {
         let progress = Progress::new(4, false);
         progress.on_event(&ProgressEvent::Planned {
             files: 3,
             bytes: 30,
         });
         assert_eq!(progress.message(), "0/3 files");
+        progress.on_event(&ProgressEvent::Concurrency { transfers: 16 });
+        assert_eq!(progress.message(), "0/3 files, 16 at once");
         let entry = aymara::JournalEntry::new("a.csv", 1, "u1");
         let skipped = aymara::SkippedFile::new(entry);
         progress.on_event(&ProgressEvent::Skipped {
@@ -139,6 +153,9 @@ mod tests {
             index: 1,
             file: &file,
         });
-        assert_eq!(progress.message(), "1/3 files, 1 skipped, 1 retry");
+        assert_eq!(
+            progress.message(),
+            "1/3 files, 16 at once, 1 skipped, 1 retry"
+        );
     }
 }

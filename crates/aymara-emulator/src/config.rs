@@ -54,7 +54,8 @@ pub struct EmulatorConfig {
     /// answered (`RequestTimeout` from the store, 400 from the API) and the connection
     /// closed.
     pub body_idle_timeout: Duration,
-    /// PUTs the store receives at once; one more is answered 503 `SlowDown` at once.
+    /// PUTs the store has in flight at once, from their arrival until their answer leaves
+    /// (the store's latency included); one more is answered 503 `SlowDown` at once.
     /// `None` is no limit.
     pub max_puts_in_flight: Option<usize>,
     /// Connections served at once; further ones wait in the listen backlog until one ends.

@@ -13,6 +13,13 @@ pub struct Moto {
     server: ServerProcess,
 }
 
+/// Credentials moto accepts (it accepts any) and the region to sign for.
+pub const ACCESS_KEY_ID: &str = "AKIDMOTO";
+/// See [`ACCESS_KEY_ID`].
+pub const SECRET_ACCESS_KEY: &str = "moto-secret";
+/// See [`ACCESS_KEY_ID`].
+pub const REGION: &str = "us-east-1";
+
 impl Moto {
     /// Starts it; moto accepts any credentials.
     pub fn start() -> Moto {
@@ -39,10 +46,10 @@ impl Moto {
             self.endpoint().parse().expect("moto's endpoint is a URL"),
             rusty_s3::UrlStyle::Path,
             bucket.to_owned(),
-            "us-east-1",
+            REGION,
         )
         .expect("a valid bucket");
-        let credentials = rusty_s3::Credentials::new("AKIDMOTO", "moto-secret");
+        let credentials = rusty_s3::Credentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY);
         let url = bucket
             .create_bucket(&credentials)
             .sign(Duration::from_secs(60));

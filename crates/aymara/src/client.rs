@@ -48,7 +48,10 @@ pub struct Client {
 
 pub(crate) struct Inner {
     pub(crate) api: aymara_api::Client,
-    /// The same pool as `api` uses, without the key: for presigned PUTs.
+    /// For presigned PUTs, without the key: a pool of its own (with a custom client, the
+    /// same pool as `api`). In production the store is another host anyway; when both are
+    /// one host (the emulator), transfers then never reuse a connection whose read buffer
+    /// grew to hold a presign answer.
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: Url,
     pub(crate) timeout: Duration,
@@ -220,25 +223,14 @@ impl ClientBuilder {
         }
         .map_err(Error::Config)?;
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let http = match self.http_client {
-            Some(client) => client,
-            // Redirects are never followed and no `Referer` is sent: the key must reach no
-            // other host, and a presigned URL's signature must not leak to one.
-            None => reqwest::Client::builder()
-                .user_agent(USER_AGENT)
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                // No `read_timeout`: reqwest runs it from the start of a request to its
-                // answer's head, which would cut off every upload longer than the API's
-                // time limit. Each attempt's own limit (`attempt.rs`) covers it all instead.
-                .pool_max_idle_per_host(20)
-                .redirect(reqwest::redirect::Policy::none())
-                .referer(false)
-                .build()
-                .map_err(|e| Error::Config(format!("cannot start the HTTP client: {e}")))?,
+        let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        let (api_http, http) = match self.http_client {
+            Some(client) => (client.clone(), client),
+            None => (http_client(connect_timeout)?, http_client(connect_timeout)?),
         };
         let api = aymara_api::Client::new_with_client(
             base_url.as_str().trim_end_matches('/'),
-            http.clone(),
+            api_http,
             api_key,
         );
         Ok(Client {
@@ -254,6 +246,24 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// An HTTP client as the SDK builds one. Redirects are never followed and no `Referer` is
+/// sent: the key must reach no other host, and a presigned URL's signature must not leak to
+/// one.
+fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(connect_timeout)
+        // No `read_timeout`: reqwest runs it from the start of a request to its answer's
+        // head, which would cut off every upload longer than the API's time limit. Each
+        // attempt's own limit (`attempt.rs`) covers it all instead.
+        // Every transfer that may run at once keeps its connection between files.
+        .pool_max_idle_per_host(crate::MAX_CONCURRENCY)
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start the HTTP client: {e}")))
 }
 
 /// The key, checked: visible ASCII only (no spaces, no control or non-ASCII characters),

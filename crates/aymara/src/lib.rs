@@ -59,10 +59,10 @@ pub use files::{
 };
 pub use retry::{DEFAULT_MAX_RETRIES, RETRY_BUDGET, RETRY_COST, TIMEOUT_RETRY_COST};
 pub use upload::{
-    DEFAULT_CONCURRENCY, FileJournal, Journal, JournalEntry, JournalQuery, MAX_BATCH_SIZE,
-    MAX_FILE_SIZE, MIN_TRANSFER_RATE, OutcomeKind, PlanAction, PlanEntry, ProgressEvent,
-    ProgressObserver, SkippedFile, Upload, UploadControl, UploadHandle, UploadOptions,
-    UploadOutcome, UploadPlan, UploadProgress, UploadReport, UploadedFile,
+    FileJournal, INITIAL_CONCURRENCY, Journal, JournalEntry, JournalQuery, MAX_BATCH_SIZE,
+    MAX_BUFFERED_BYTES, MAX_CONCURRENCY, MAX_FILE_SIZE, MIN_TRANSFER_RATE, OutcomeKind, PlanAction,
+    PlanEntry, ProgressEvent, ProgressObserver, SkippedFile, Upload, UploadControl, UploadHandle,
+    UploadOptions, UploadOutcome, UploadPlan, UploadProgress, UploadReport, UploadedFile,
 };
 
 /// The README's Rust examples, compiled as doctests so they stay true.

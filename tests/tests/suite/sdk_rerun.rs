@@ -575,14 +575,15 @@ async fn a_url_near_its_end_when_the_transfer_starts_is_presigned_again_first() 
             file["file_url"] = url.replace("X-Amz-Expires=900", "X-Amz-Expires=200").into();
         }
     });
-    // The first file takes 180 s (three 503s, each asking for 60 s): by then the second
-    // file's URL has 20 s left, under its 30 s margin.
+    // a and b take 180 s each (three 503s, each asking for 60 s); with one transfer at
+    // once, c starts only after them, when its URL has 20 s left, under its 30 s margin.
     let slow_down = || Canned::s3_error(503, "SlowDown").header("retry-after", "60");
-    server.script_put([slow_down(), slow_down(), slow_down()]);
+    server.script_put(std::iter::repeat_with(slow_down).take(6));
     let dir = tempfile::tempdir().unwrap();
     let paths = [
         write_file(dir.path(), "a.csv", b"a\n"),
         write_file(dir.path(), "b.csv", b"b\n"),
+        write_file(dir.path(), "c.csv", b"c\n"),
     ];
     let start = tokio::time::Instant::now();
     let report = server
@@ -592,21 +593,29 @@ async fn a_url_near_its_end_when_the_transfer_starts_is_presigned_again_first() 
         .await
         .unwrap();
     assert!(report.is_success(), "{report:?}");
-    // a's fourth attempt starts at 180 s too: both are presigned again, one file each.
-    assert_eq!(
-        presigned_files(&server),
-        [vec!["a.csv", "b.csv"], vec!["a.csv"], vec!["b.csv"]]
-    );
-    let uuids: Vec<&str> = report.uploaded().map(|f| f.file_uuid()).collect();
-    assert_eq!(uuids, [uuid(3), uuid(4)]);
+    // a's and b's fourth attempts start at 180 s too: all three are presigned again, one
+    // file each, and stored under their new file_uuids.
+    let mut presigned = presigned_files(&server);
+    assert_eq!(presigned.remove(0), ["a.csv", "b.csv", "c.csv"]);
+    presigned.sort();
+    assert_eq!(presigned, [vec!["a.csv"], vec!["b.csv"], vec!["c.csv"]]);
+    let mut uuids: Vec<&str> = report.uploaded().map(|f| f.file_uuid()).collect();
+    uuids.sort();
+    assert_eq!(uuids, [uuid(4), uuid(5), uuid(6)]);
+    let c = report.uploaded().nth(2).unwrap().file_uuid();
     let puts: Vec<(String, Duration)> = server
         .puts()
         .into_iter()
         .map(|p| (p.file_uuid, p.at - start))
         .collect();
-    assert_eq!(puts.len(), 5);
-    assert_eq!(puts[4].0, uuid(4), "b never used its first URL");
-    assert!(puts[4].1 >= Duration::from_secs(180), "{puts:?}");
+    let to_c: Vec<_> = puts.iter().filter(|(uuid, _)| uuid.as_str() == c).collect();
+    assert_eq!(
+        to_c.len(),
+        1,
+        "c was sent once, never to its first URL: {puts:?}"
+    );
+    assert!(to_c[0].1 >= Duration::from_secs(180), "{puts:?}");
+    assert!(!puts.iter().any(|(sent, _)| *sent == uuid(3)), "{puts:?}");
 }
 
 #[tokio::test]

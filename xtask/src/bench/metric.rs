@@ -117,3 +117,19 @@ pub const REQUESTS: Metric = Metric {
         }) as f64
     },
 };
+
+/// Objects the store kept during the run (not a column: targets only).
+pub const OBJECTS_STORED: Metric = Metric {
+    header: "objects stored",
+    unit: Unit::Fixed(""),
+    decimals: 0,
+    value: |_, sample| sample.counter(|stats| stats.objects_stored) as f64,
+};
+
+/// PUTs the store refused with 503 `SlowDown` during the run (not a column: targets only).
+pub const SLOW_DOWNS: Metric = Metric {
+    header: "SlowDown answers",
+    unit: Unit::Fixed(""),
+    decimals: 0,
+    value: |_, sample| sample.counter(|stats| stats.puts_slowed_down) as f64,
+};

@@ -25,7 +25,7 @@ mod contender;
 mod data;
 mod human;
 mod machine;
-mod measure;
+pub mod measure;
 mod metric;
 mod release;
 mod runner;

@@ -39,6 +39,14 @@ pub enum Check {
         metric: Metric,
         bound: Bound,
     },
+    /// `row`'s median within `bound` times the best median among `others`: the highest
+    /// for `AtLeast`, the lowest for `AtMost`.
+    RatioToBest {
+        row: RowRef,
+        others: &'static [RowRef],
+        metric: Metric,
+        bound: Bound,
+    },
     /// `row`'s median differs from `other`'s by at most `tolerance` (a fraction) of it.
     Within {
         row: RowRef,
@@ -105,6 +113,9 @@ impl Check {
             Check::Ratio { row, other, .. } | Check::Within { row, other, .. } => {
                 vec![row, other]
             }
+            Check::RatioToBest { row, others, .. } => {
+                std::iter::once(row).chain(others.iter().copied()).collect()
+            }
         }
     }
 }
@@ -161,6 +172,36 @@ impl Check {
                 let ratio = significant(a / b);
                 (
                     format!("{} = {ratio}×", versus(metric, row, a, b)),
+                    bound.holds(a, b),
+                )
+            }
+            Check::RatioToBest {
+                row,
+                others,
+                metric,
+                bound,
+            } => {
+                let (row, a) = median(row, metric)?;
+                let mut best: Option<(&Row, f64)> = None;
+                for other in others {
+                    let (other, value) = median(*other, metric)?;
+                    let better = match (best, bound) {
+                        (None, _) => true,
+                        (Some((_, b)), Bound::AtMost(_)) => value < b,
+                        (Some((_, b)), _) => value > b,
+                    };
+                    if better {
+                        best = Some((other, value));
+                    }
+                }
+                let (best_row, b) = best.context("a best-of target names no other row")?;
+                let ratio = significant(a / b);
+                (
+                    format!(
+                        "{} ({}) = {ratio}×",
+                        versus(metric, row, a, b),
+                        best_row.contender
+                    ),
                     bound.holds(a, b),
                 )
             }
@@ -233,7 +274,7 @@ mod tests {
     use crate::bench::contender::{AYMARA, CURL, Contender};
     use crate::bench::data::DataSpec;
     use crate::bench::measure::Usage;
-    use crate::bench::metric::{CONNECTIONS, RSS, THROUGHPUT};
+    use crate::bench::metric::{CONNECTIONS, RSS, THROUGHPUT, WALL};
     use crate::bench::sample::Sample;
 
     fn sample(wall_ms: u64, rss_mib: u64, connections: u64) -> Sample {
@@ -291,6 +332,45 @@ mod tests {
         );
         let verdicts = results(&slow, &fast, vec![Target::new("x", check)]);
         assert!(!verdicts[0].met);
+    }
+
+    #[test]
+    fn ratio_to_best_picks_the_best_other_row_and_names_it() {
+        const OTHERS: &[RowRef] = &[row(AYMARA), row(CURL)];
+        let check = Check::RatioToBest {
+            row: row(AYMARA),
+            others: OTHERS,
+            metric: THROUGHPUT,
+            bound: Bound::AtLeast(0.8),
+        };
+        let verdicts = results(
+            &[sample(10, 8, 1)],
+            &[sample(9, 8, 1)],
+            vec![Target::new("≥ 0.8× the best", check)],
+        );
+        assert_eq!(
+            verdicts[0].measured,
+            "839 vs 932 MB/s (curl -T, presigned) = 0.90×"
+        );
+        assert!(verdicts[0].met);
+        // The lowest wall time is the best for an upper bound.
+        let fastest = Check::RatioToBest {
+            row: row(AYMARA),
+            others: OTHERS,
+            metric: WALL,
+            bound: Bound::AtMost(1.5),
+        };
+        let verdicts = results(
+            &[sample(20, 8, 1)],
+            &[sample(9, 8, 1)],
+            vec![Target::new("x", check), Target::new("y", fastest)],
+        );
+        assert!(!verdicts[0].met);
+        assert_eq!(
+            verdicts[1].measured,
+            "0.020 vs 0.009 s (curl -T, presigned) = 2.22×"
+        );
+        assert!(!verdicts[1].met);
     }
 
     #[test]

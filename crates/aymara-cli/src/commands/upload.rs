@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aymara::{Error, OutcomeKind, UploadHandle, UploadOptions, WaitOptions};
+use aymara::{
+    Error, OutcomeKind, UploadHandle, UploadOptions, UploadOutcome, UploadReport, WaitOptions,
+};
 
-use crate::cli::UploadArgs;
+use crate::cli::{Concurrency, UploadArgs};
 use crate::commands::Target;
 use crate::filters::Filters;
 use crate::output::{self, OutcomeRecord, Stdout, SummaryRecord, Tally, UploadJson};
@@ -57,10 +59,8 @@ pub async fn upload(args: UploadArgs) -> Result<(), Failure> {
     let control = upload.control();
     let interrupted = tokio::spawn(crate::signals::stop_on_ctrl_c(control.clone()));
     let mut out = Stdout::new();
-    let finished = match args.ndjson {
-        true => stream(&mut upload, &mut out).await,
-        false => Ok(Streamed::default()),
-    };
+    let finished = stream(&mut upload, &mut out, &args).await;
+    // Every outcome was read above: what is left is the workspace, or why it all failed.
     let report = upload.finish().await;
     interrupted.abort();
     progress.finish();
@@ -80,26 +80,26 @@ pub async fn upload(args: UploadArgs) -> Result<(), Failure> {
         other => Failure::usage(output::describe(&other)),
     })?;
     let tally = &mut streamed.tally;
-    for outcome in report.outcomes() {
-        tally.add(outcome);
-    }
     tally.workspace_uuid = report.workspace_uuid().map(str::to_owned);
 
     if args.json {
-        out.json(&UploadJson::new(report.workspace_uuid(), report.outcomes()))?;
+        let all = UploadReport::new(None, std::mem::take(&mut streamed.kept));
+        out.json(&UploadJson::new(report.workspace_uuid(), all.outcomes()))?;
     } else if args.ndjson {
         out.json(&SummaryRecord { summary: &*tally })?;
     } else if !args.quiet {
         summary(&mut out, tally, started, stored_in.as_deref())?;
     }
+    // In input order, as the files were given.
+    streamed.failed.sort_by_key(|(index, ..)| *index);
+    streamed.processing.sort_by_key(|(index, _)| *index);
     let failed = streamed
         .failed
         .iter()
-        .map(|(path, error)| (path.as_path(), error.as_ref()))
-        .chain(report.failed());
+        .map(|(_, path, error)| (path.as_path(), error.as_ref()));
     let mut lines = output::failure_lines(failed);
-    lines.extend(streamed.processing);
-    lines.extend(report.uploaded().filter_map(output::processing_line));
+    lines.extend(streamed.processing.into_iter().map(|(_, line)| line));
+    let tally = &streamed.tally;
     if control.is_cancelled() && tally.cancelled > 0 {
         lines.push(format!(
             "error: interrupted: {} files were not uploaded",
@@ -117,10 +117,11 @@ pub async fn upload(args: UploadArgs) -> Result<(), Failure> {
 /// The upload options the arguments ask for, the journal aside: shared with the dry run,
 /// so that it plans exactly what the upload would do.
 pub fn options(args: &UploadArgs) -> UploadOptions {
-    let mut options = UploadOptions::new()
-        .concurrency(args.concurrency)
-        .checksum(args.checksum)
-        .force(args.force);
+    let options = match args.concurrency {
+        Concurrency::Auto => UploadOptions::new().concurrency_auto(),
+        Concurrency::Fixed(n) => UploadOptions::new().concurrency(n),
+    };
+    let mut options = options.checksum(args.checksum).force(args.force);
     if let Some(uuid) = &args.workspace {
         options = options.workspace_uuid(uuid);
     }
@@ -136,31 +137,47 @@ pub fn options(args: &UploadArgs) -> UploadOptions {
     options
 }
 
-/// What `--ndjson` printed as it went: counted, with the failures kept for the error lines.
+/// What a run kept of its outcomes as they came: counts, the failures and processing lines
+/// to report (with each file's input position), and every outcome only for `--json`.
 #[derive(Default)]
 struct Streamed {
     tally: Tally,
-    failed: Vec<(PathBuf, Arc<Error>)>,
+    failed: Vec<(usize, PathBuf, Arc<Error>)>,
     /// With `--wait`: the lines of stored files whose processing did not complete.
-    processing: Vec<String>,
+    processing: Vec<(usize, String)>,
+    kept: Vec<UploadOutcome>,
 }
 
-/// `--ndjson`: one line per file as it finishes, flushed at once, so a reader sees each file
-/// as soon as it is done and nothing is held for the whole run.
-async fn stream(upload: &mut UploadHandle, out: &mut Stdout) -> Result<Streamed, Failure> {
+/// Reads each outcome as its file finishes: with `--ndjson` printed and flushed at once,
+/// so a reader sees each file as soon as it is done; otherwise counted. Only what will be
+/// printed is kept, so a million files are not held in memory (unless `--json` asks for
+/// all of them).
+async fn stream(
+    upload: &mut UploadHandle,
+    out: &mut Stdout,
+    args: &UploadArgs,
+) -> Result<Streamed, Failure> {
     let mut streamed = Streamed::default();
     while let Some(outcome) = upload.next_outcome().await {
         streamed.tally.add(&outcome);
-        out.json(&OutcomeRecord::new(&outcome))?;
-        out.flush()?;
+        if args.ndjson {
+            out.json(&OutcomeRecord::new(&outcome))?;
+            out.flush()?;
+        }
+        let index = outcome.index();
         match outcome.kind() {
-            OutcomeKind::Failed(error) => streamed
-                .failed
-                .push((outcome.path().to_path_buf(), error.clone())),
+            OutcomeKind::Failed(error) => {
+                let path = outcome.path().to_path_buf();
+                streamed.failed.push((index, path, error.clone()));
+            }
             OutcomeKind::Uploaded(file) => {
-                streamed.processing.extend(output::processing_line(file))
+                let line = output::processing_line(file);
+                streamed.processing.extend(line.map(|line| (index, line)));
             }
             _ => {}
+        }
+        if args.json {
+            streamed.kept.push(outcome);
         }
     }
     Ok(streamed)

@@ -450,3 +450,36 @@ async fn trace_run(server: &MockServer, dir: &Path, args: &[&str]) -> Run {
         })
         .await
 }
+
+/// A file over S3's 5 GiB single-PUT limit is refused at planning: exit 2, one line naming
+/// the file, its size and the limit, and no presign spent on it (nor on the other files).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_over_5_gib_is_refused_before_any_request() {
+    let server = MockServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // Sparse: 5 GiB and one byte, with no block written.
+    let size = aymara::MAX_FILE_SIZE + 1;
+    std::fs::File::create(dir.path().join("huge video.mp4"))
+        .unwrap()
+        .set_len(size)
+        .unwrap();
+    write_file(dir.path(), "small.csv", b"a,b\n");
+
+    let run = aymara(
+        &server,
+        dir.path(),
+        &["files", "upload", "small.csv", "huge video.mp4"],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: huge video.mp4: is {size} bytes, over the 5 GiB ({} bytes) limit of a \
+             single presigned upload\n",
+            aymara::MAX_FILE_SIZE
+        )
+    );
+    assert_eq!(run.stdout, "");
+    assert_eq!((server.presigns().len(), server.puts().len()), (0, 0));
+}

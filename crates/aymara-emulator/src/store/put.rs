@@ -5,10 +5,13 @@
 //! request on that connection, as any HTTP/1.1 server would. The handler still refuses more
 //! bytes than declared, should another transport deliver them.
 
+use std::sync::Arc;
+
 use axum::Extension;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::{DEFAULT_CONTENT_TYPE, verify};
 use crate::answer::StoreError;
@@ -45,10 +48,13 @@ pub(super) async fn put(
         return Err(StoreError::MethodNotAllowed);
     };
 
-    // Held until the body is stored or refused.
-    let _slot = match &shared.put_slots {
+    // Held until the body is refused, or, once stored, until the answer leaves (after the
+    // store's latency): a PUT is in flight for as long as its client waits for it.
+    let slot = match &shared.put_slots {
         Some(slots) => match slots.clone().try_acquire_owned() {
-            Ok(slot) => Some(slot),
+            Ok(permit) => Some(PutSlot {
+                _permit: Arc::new(permit),
+            }),
             Err(_) => {
                 bump(&shared.counters.puts_slowed_down);
                 return Err(StoreError::SlowDown);
@@ -89,7 +95,18 @@ pub(super) async fn put(
         content_length,
         content_type,
     };
-    put_checked(shared, connection, upload, fault, body).await
+    let mut response = put_checked(shared, connection, upload, fault, body).await?;
+    if let Some(slot) = slot {
+        response.extensions_mut().insert(slot);
+    }
+    Ok(response)
+}
+
+/// A place under [`EmulatorConfig::max_puts_in_flight`](crate::EmulatorConfig), carried by
+/// the answer so that it is given back when the answer is sent.
+#[derive(Clone)]
+struct PutSlot {
+    _permit: Arc<OwnedSemaphorePermit>,
 }
 
 /// A PUT that passed every check before its body.

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use aymara_emulator::{EmulatorConfig, ExternalStore};
-use aymara_test_support::moto::Moto;
+use aymara_test_support::moto::{self, Moto};
 use aymara_test_support::multipart;
 use serde_json::Value;
 
@@ -17,9 +17,9 @@ fn store(endpoint: &str) -> ExternalStore {
     ExternalStore {
         endpoint: endpoint.to_owned(),
         bucket: BUCKET.to_owned(),
-        region: "us-east-1".to_owned(),
-        access_key_id: "AKIDMOTO".to_owned(),
-        secret_access_key: "moto-secret".to_owned(),
+        region: moto::REGION.to_owned(),
+        access_key_id: moto::ACCESS_KEY_ID.to_owned(),
+        secret_access_key: moto::SECRET_ACCESS_KEY.to_owned(),
         session_token: None,
     }
 }

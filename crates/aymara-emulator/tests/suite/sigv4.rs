@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use aymara_emulator::{Emulator, EmulatorConfig};
+use aymara_emulator::{Emulator, EmulatorConfig, Faults};
 use aymara_test_support::files_under;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -231,4 +231,45 @@ async fn puts_over_the_cap_are_answered_slow_down_at_once() {
         .unwrap();
     assert_eq!(third.status(), 200);
     assert_eq!(emulator.objects().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_put_stays_in_flight_while_its_answer_waits_out_the_latency() {
+    let emulator = start(EmulatorConfig {
+        max_puts_in_flight: Some(1),
+        faults: Faults {
+            store_latency: Duration::from_secs(1),
+            ..Faults::default()
+        },
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let items = presign(&emulator, &[("a.bin", None), ("b.bin", None)]).await;
+    let first = tokio::spawn(client().put(url_of(&items[0])).body("first").send());
+    // Stored, its answer not sent yet: the store's latency is 1 s.
+    for _ in 0..500 {
+        if emulator.stats().objects_stored == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert_eq!(emulator.stats().objects_stored, 1);
+    assert!(!first.is_finished());
+
+    let second = client()
+        .put(url_of(&items[1]))
+        .body("second")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(s3_error(second).await.1, "SlowDown");
+    assert_eq!(first.await.unwrap().unwrap().status(), 200);
+    // Answered: the slot is free again.
+    let third = client()
+        .put(url_of(&items[1]))
+        .body("second")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(third.status(), 200);
 }

@@ -14,7 +14,7 @@ use reqwest::multipart::{Form, Part};
 
 use crate::files::Operation;
 use crate::types::FileUpload;
-use crate::upload::{file_body, plan, transfer_limit};
+use crate::upload::{Buffers, MAX_BUFFERED_BYTES, file_body, plan, transfer_limit};
 use crate::{Error, Files, Response};
 
 /// A direct upload of one file, not sent yet: set its options, then `.await` it for the
@@ -67,8 +67,9 @@ impl DirectUpload {
         let name = file_name(file.path());
         let url = upload_url(&self.files, self.workspace_uuid.as_deref())?;
         let inner = &self.files.client.inner;
+        let buffers = Buffers::new(MAX_BUFFERED_BYTES);
         let build = || async {
-            let (body, _) = file_body(file.path(), file.size, |_, _| {}).await?;
+            let (body, _) = file_body(file.path(), file.size, &buffers, |_, _| {}).await?;
             let part = Part::stream_with_length(body, file.size)
                 .file_name(name.clone())
                 .mime_str(file.content_type.as_str())

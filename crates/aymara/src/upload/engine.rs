@@ -1,45 +1,51 @@
 //! The upload itself: plan → skip what the journal has → presign → transfer → journal →
 //! report, run as one task.
 //!
-//! Presigning runs at most [`PRESIGN_AHEAD`] batches ahead of the transfers, so presigned
-//! URLs are used soon after they are made and memory stays flat for any number of files.
-//! Transfers run inside this task (a `FuturesUnordered`), at most the concurrency limit at
-//! once. Every file gets exactly one outcome, sent to the handle as soon as it is known.
+//! Presigning runs a few batches ahead of the transfers (enough to keep them busy, see
+//! [`ahead`](crate::upload::ahead)), so presigned URLs are used soon after they are made and
+//! memory stays flat for any number of files. Transfers run inside this task (a
+//! `FuturesUnordered`); each attempt takes a slot from [`Slots`], which holds the number
+//! running at once to the concurrency limit, fixed or adaptive. Every file gets exactly one
+//! outcome, sent to the handle as soon as it is known.
 //!
 //! A file the store answered 2xx for is recorded in the journal right there, with no await
 //! in between, before its outcome exists: a hard stop, a dropped handle or a killed process
 //! loses at most the files whose answer had not been read. A presigned URL that expired, or
 //! is about to when its transfer starts, is replaced by a one-file presign.
 
+use std::collections::VecDeque;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use futures_util::stream::{self, FuturesUnordered};
+use futures_util::stream::{FuturesOrdered, FuturesUnordered};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ApiErrorKind;
 use crate::retry::RetryHint;
+use crate::upload::ahead;
+use crate::upload::buffers::Buffers;
 use crate::upload::plan::{self, PlannedFile};
 use crate::upload::presign::{self, Target};
-use crate::upload::progress::Counters;
+use crate::upload::progress::{Counters, UploadProgress};
 use crate::upload::report::{OutcomeKind, UploadOutcome, UploadedFile};
+use crate::upload::slots::Slots;
 use crate::upload::transfer::{self, Stored};
 use crate::upload::wait;
 use crate::upload::{JournalEntry, ProgressEvent, UploadOptions, skip};
 use crate::{Client, Error, Files, urls};
 
-/// Batches presigned ahead of the transfers.
-const PRESIGN_AHEAD: usize = 2;
-
-/// What the handle and the run share: progress counters and the two ways to stop.
-#[derive(Debug, Default)]
+/// What the handle and the run share: progress counters, the memory budget for file data,
+/// and the two ways to stop.
+#[derive(Debug)]
 pub(crate) struct Control {
     pub counters: Counters,
+    /// Every buffer of file data comes out of it.
+    pub buffers: Buffers,
     /// Start nothing new; let what runs finish.
     pub graceful: CancellationToken,
     /// Stop what runs too.
@@ -59,6 +65,23 @@ enum StopReason {
 }
 
 impl Control {
+    pub(crate) fn new(options: &UploadOptions) -> Self {
+        Self {
+            counters: Counters::default(),
+            buffers: Buffers::new(options.max_buffered_bytes_or_default()),
+            graceful: CancellationToken::new(),
+            hard: CancellationToken::new(),
+            reason: Mutex::new(None),
+        }
+    }
+
+    /// Where the upload stands right now.
+    pub(crate) fn progress(&self) -> UploadProgress {
+        let mut progress = self.counters.snapshot();
+        progress.buffered_bytes = self.buffers.held() as u64;
+        progress
+    }
+
     /// Stops starting new work; with `hard`, stops running work too. The first reason
     /// given is kept.
     pub(crate) fn stop(&self, hard: bool) {
@@ -122,6 +145,9 @@ struct Run {
     outcomes: UnboundedSender<UploadOutcome>,
     health: Mutex<Health>,
     workspace: Mutex<Option<String>>,
+    slots: Slots,
+    /// Recent latency of a presign call, smoothed.
+    presign_latency: Mutex<Option<Duration>>,
 }
 
 /// Runs a whole upload; returns the workspace the files went to. Fails as a whole only for
@@ -166,6 +192,8 @@ pub(crate) async fn run(
     });
 
     let run = Run {
+        slots: Slots::new(&options, control.clone()),
+        presign_latency: Mutex::new(None),
         files: client.files(),
         client,
         workspace: Mutex::new(options.workspace_uuid.clone()),
@@ -188,17 +216,14 @@ impl Run {
     async fn transfer_all(&self, planned: Vec<PlannedFile>, deadline: Option<(Instant, Duration)>) {
         let batch_size = self.options.batch_size_or_default();
         let mut files = planned.into_iter();
-        let batches = std::iter::from_fn(move || {
+        let mut batches = std::iter::from_fn(move || {
             let batch: Vec<PlannedFile> = files.by_ref().take(batch_size).collect();
             (!batch.is_empty()).then_some(batch)
-        });
-        let presigned = stream::iter(batches)
-            .map(|batch| self.presign_batch(batch))
-            .buffered(PRESIGN_AHEAD)
-            .flat_map(stream::iter);
-        let mut presigned = pin!(presigned);
-        let limit = self.options.concurrency_or_default();
-        Counters::set(&self.control.counters.concurrency, limit as u64);
+        })
+        .fuse();
+        // Batches being presigned, in order, and files presigned but not started.
+        let mut presigning = FuturesOrdered::new();
+        let mut presigned: VecDeque<(PlannedFile, Prepared)> = VecDeque::new();
 
         let expiry = async {
             match deadline {
@@ -210,13 +235,39 @@ impl Run {
         let mut running = FuturesUnordered::new();
         // Stored files waiting for their processing: they hold no transfer slot.
         let mut waiting = FuturesUnordered::new();
-        let mut exhausted = false;
         loop {
-            if exhausted && running.is_empty() && waiting.is_empty() {
+            let stopping = self.control.graceful.is_cancelled();
+            // Files waiting for a slot start the moment one frees; twice the limit keeps
+            // slots busy while some files wait out a retry's backoff.
+            let limit = self.slots.limit();
+            while stopping || running.len() < 2 * limit {
+                let Some((file, prepared)) = presigned.pop_front() else {
+                    break;
+                };
+                match prepared {
+                    Prepared::Ready(target) if !stopping => {
+                        running.push(self.transfer(file, target));
+                    }
+                    Prepared::Failed(error) => {
+                        self.report(outcome(&file, OutcomeKind::Failed(error)));
+                    }
+                    _ => self.report(outcome(&file, self.control.unfinished())),
+                }
+            }
+            let ahead = ahead::batches_ahead(
+                limit,
+                batch_size,
+                *lock(&self.presign_latency),
+                self.slots.latency(),
+            );
+            while presigned.len() + presigning.len() * batch_size < ahead * batch_size {
+                let Some(batch) = batches.next() else { break };
+                presigning.push_back(self.presign_batch(batch));
+            }
+            let idle = running.is_empty() && waiting.is_empty();
+            if idle && presigning.is_empty() && presigned.is_empty() {
                 break;
             }
-            let stopping = self.control.graceful.is_cancelled();
-            let room = running.len() < limit;
             tokio::select! {
                 biased;
                 Some(outcome) = running.next() => {
@@ -229,16 +280,7 @@ impl Run {
                     }
                 }
                 Some(outcome) = waiting.next() => self.report(outcome),
-                next = presigned.next(), if !exhausted && (room || stopping) => match next {
-                    None => exhausted = true,
-                    Some((file, Prepared::Ready(target))) if !stopping => {
-                        running.push(self.transfer(file, target));
-                    }
-                    Some((file, Prepared::Failed(error))) => {
-                        self.report(outcome(&file, OutcomeKind::Failed(error)));
-                    }
-                    Some((file, _)) => self.report(outcome(&file, self.control.unfinished())),
-                },
+                Some(batch) = presigning.next() => presigned.extend(batch),
                 () = self.control.graceful.cancelled(), if !stopping => {}
                 () = &mut expiry, if deadline.is_some() && !self.control.hard.is_cancelled() => {
                     if let Some((_, after)) = deadline {
@@ -264,6 +306,7 @@ impl Run {
             Plan::Fail(cause) => return all(batch, &|| Prepared::Failed(cause.clone())),
         };
         let counters = &self.control.counters;
+        let started = Instant::now();
         let call = presign::presign(
             &self.files,
             &batch,
@@ -278,6 +321,10 @@ impl Run {
         };
         match answer {
             Ok((workspace, targets)) => {
+                let took = started.elapsed();
+                let mut smoothed = lock(&self.presign_latency);
+                *smoothed = Some(smoothed.map_or(took, |before| (before * 3 + took) / 4));
+                drop(smoothed);
                 let mut health = lock(&self.health);
                 if matches!(*health, Health::Down { .. }) {
                     *health = Health::Up;
@@ -341,21 +388,36 @@ impl Run {
         }
     }
 
-    /// One file's transfer, with retries; stops at once on a hard stop. A transfer that the
-    /// store answered 2xx is recorded and reported uploaded even if a stop came in between.
+    /// One file's transfer, with retries; each attempt holds a slot while it runs. Stops
+    /// at once on a hard stop; a file still waiting for its first slot when the upload is
+    /// cancelled is never started. A transfer that the store answered 2xx is recorded and
+    /// reported uploaded even if a stop came in between.
     async fn transfer(&self, file: PlannedFile, target: Target) -> UploadOutcome {
         let inner = &self.client.inner;
         let counters = &self.control.counters;
-        Counters::add(&counters.in_flight, 1);
+        let first = tokio::select! {
+            biased;
+            () = self.control.graceful.cancelled() => {
+                return outcome(&file, self.control.unfinished());
+            }
+            slot = self.slots.acquire() => slot,
+        };
+        let mut first = Some(first);
         let (target, expired) = (Mutex::new(target), AtomicBool::new(false));
         let attempts = inner.retry.run(
             &inner.budget,
             "put_file",
             |number| {
                 let (file, target, expired) = (&file, &target, &expired);
+                let slot = first.take();
                 async move {
+                    let mut slot = match slot {
+                        Some(slot) => slot,
+                        None => self.slots.acquire().await,
+                    };
                     let target = self.fresh_target(file, target, expired).await?;
-                    transfer::put_once(
+                    slot.restart();
+                    let result = transfer::put_once(
                         &inner.http,
                         inner.timeout,
                         file,
@@ -364,9 +426,11 @@ impl Run {
                         &self.control,
                         number,
                     )
-                    .await
-                    .map(|stored| (stored, target))
-                    .map_err(|error| retry_if_expired(error, expired))
+                    .await;
+                    slot.finish(&result);
+                    result
+                        .map(|stored| (stored, target))
+                        .map_err(|error| retry_if_expired(error, expired))
                 }
             },
             |next, error, _| {
@@ -383,7 +447,6 @@ impl Run {
             result = attempts => Some(result),
             () = self.control.hard.cancelled() => None,
         };
-        Counters::sub(&counters.in_flight, 1);
         let kind = match result {
             Some(Ok((stored, target))) => self.stored(&file, target, stored),
             Some(Err(error)) => OutcomeKind::Failed(Arc::new(error)),

@@ -1,16 +1,20 @@
 //! `client.files().upload(..)`: an [`Upload`] to await, or to start as an [`UploadHandle`]
 //! that can be spawned, watched, streamed and cancelled.
 
+mod ahead;
+mod buffers;
 mod dry_run;
 mod engine;
 mod expiry;
 mod journal;
+mod limiter;
 mod options;
 mod plan;
 mod presign;
 mod progress;
 mod report;
 mod skip;
+mod slots;
 mod transfer;
 mod wait;
 
@@ -25,17 +29,18 @@ use tokio::task::JoinHandle;
 use tracing::Instrument;
 use tracing::instrument::WithSubscriber;
 
+pub use buffers::MAX_BUFFERED_BYTES;
 pub use dry_run::{PlanAction, PlanEntry, UploadPlan};
 pub use journal::{FileJournal, Journal, JournalEntry, JournalQuery};
-pub use options::{
-    DEFAULT_CONCURRENCY, MAX_BATCH_SIZE, ProgressEvent, ProgressObserver, UploadOptions,
-};
+pub use limiter::{INITIAL_CONCURRENCY, MAX_CONCURRENCY};
+pub use options::{MAX_BATCH_SIZE, ProgressEvent, ProgressObserver, UploadOptions};
 pub use plan::MAX_FILE_SIZE;
 pub use progress::UploadProgress;
 pub use report::{OutcomeKind, SkippedFile, UploadOutcome, UploadReport, UploadedFile};
 pub use transfer::MIN_TRANSFER_RATE;
 // What the direct upload shares with this flow: the checks of a path, and the body read
-// from disk.
+// from disk within a memory budget.
+pub(crate) use buffers::Buffers;
 pub(crate) use plan::plan;
 pub(crate) use transfer::{file_body, transfer_limit};
 
@@ -79,7 +84,7 @@ impl Upload {
     /// Outside a runtime nothing starts, and the handle reports [`Error::Config`]. The task
     /// logs to the caller's `tracing` subscriber, inside the caller's current span.
     pub fn start(self) -> UploadHandle {
-        let control = Arc::new(Control::default());
+        let control = Arc::new(Control::new(&self.options));
         let (sender, outcomes) = mpsc::unbounded_channel();
         let task = match tokio::runtime::Handle::try_current() {
             Ok(runtime) => Ok(runtime.spawn(
@@ -125,7 +130,7 @@ pub struct UploadControl {
 impl UploadControl {
     /// Where the upload stands right now.
     pub fn progress(&self) -> UploadProgress {
-        self.control.counters.snapshot()
+        self.control.progress()
     }
 
     /// Graceful cancel: starts nothing new, lets transfers in flight finish (each within its

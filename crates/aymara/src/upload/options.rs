@@ -5,19 +5,30 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::upload::buffers::MAX_BUFFERED_BYTES;
+use crate::upload::limiter::MAX_CONCURRENCY;
 use crate::upload::{Journal, SkippedFile, UploadedFile};
 use crate::{Error, WaitOptions};
 
-/// Files uploaded at once, unless configured otherwise.
-pub const DEFAULT_CONCURRENCY: usize = 8;
 /// Files per `POST /v2/files`, unless configured otherwise; also the most the service takes.
 pub const MAX_BATCH_SIZE: usize = 100;
+
+/// How many transfers run at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Concurrency {
+    /// Found while the upload runs (see [`UploadOptions::concurrency_auto`]).
+    #[default]
+    Auto,
+    /// Exactly this many.
+    Fixed(usize),
+}
 
 /// Options for [`Files::upload`](crate::Files::upload). Start from [`UploadOptions::new`].
 #[derive(Clone, Default)]
 pub struct UploadOptions {
     pub(crate) workspace_uuid: Option<String>,
-    pub(crate) concurrency: Option<usize>,
+    pub(crate) concurrency: Concurrency,
+    pub(crate) max_buffered_bytes: Option<usize>,
     pub(crate) batch_size: Option<usize>,
     pub(crate) content_type: Option<String>,
     pub(crate) observer: Option<Arc<dyn ProgressObserver>>,
@@ -32,7 +43,8 @@ impl fmt::Debug for UploadOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UploadOptions")
             .field("workspace_uuid", &self.workspace_uuid)
-            .field("concurrency", &self.concurrency_or_default())
+            .field("concurrency", &self.concurrency)
+            .field("max_buffered_bytes", &self.max_buffered_bytes_or_default())
             .field("batch_size", &self.batch_size_or_default())
             .field("content_type", &self.content_type)
             .field("observer", &self.observer.is_some())
@@ -46,8 +58,11 @@ impl fmt::Debug for UploadOptions {
 }
 
 impl UploadOptions {
-    /// Defaults: no workspace, 8 files at once, 100 files per presign request, content
-    /// types guessed from file extensions, no observer, no deadline for the whole upload.
+    /// Defaults: no workspace, concurrency found while the upload runs
+    /// ([`concurrency_auto`](Self::concurrency_auto)), at most
+    /// [`MAX_BUFFERED_BYTES`](crate::MAX_BUFFERED_BYTES) of file data in memory, 100 files
+    /// per presign request, content types guessed from file extensions, no observer, no
+    /// deadline for the whole upload.
     pub fn new() -> Self {
         Self::default()
     }
@@ -58,9 +73,32 @@ impl UploadOptions {
         self
     }
 
-    /// How many files are transferred at once (default 8). All share one connection pool.
+    /// Transfers exactly this many files at once, 1 to
+    /// [`MAX_CONCURRENCY`](crate::MAX_CONCURRENCY), instead of finding the number while the
+    /// upload runs. All share one connection pool.
     pub fn concurrency(mut self, files: usize) -> Self {
-        self.concurrency = Some(files);
+        self.concurrency = Concurrency::Fixed(files);
+        self
+    }
+
+    /// Finds how many files to transfer at once while the upload runs (the default). It
+    /// starts at [`INITIAL_CONCURRENCY`](crate::INITIAL_CONCURRENCY), grows while more at
+    /// once still finish about as fast (on a link with latency, many small files go many
+    /// times faster), stops where latency starts to rise, halves when the store answers 429
+    /// or 503 (`SlowDown`) or a transfer times out, and never exceeds
+    /// [`MAX_CONCURRENCY`](crate::MAX_CONCURRENCY). [`UploadProgress::concurrency`](crate::UploadProgress)
+    /// and a `tracing` debug event show the current level.
+    pub fn concurrency_auto(mut self) -> Self {
+        self.concurrency = Concurrency::Auto;
+        self
+    }
+
+    /// The most bytes of file data held in memory at once, across all transfers (default
+    /// [`MAX_BUFFERED_BYTES`](crate::MAX_BUFFERED_BYTES), 32 MiB). Files are read in chunks
+    /// of at most 256 KiB (less if this is smaller), each taken from this budget and given
+    /// back once handed to the network; a transfer that finds the budget spent waits.
+    pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
+        self.max_buffered_bytes = Some(bytes);
         self
     }
 
@@ -125,8 +163,8 @@ impl UploadOptions {
         self
     }
 
-    pub(crate) fn concurrency_or_default(&self) -> usize {
-        self.concurrency.unwrap_or(DEFAULT_CONCURRENCY)
+    pub(crate) fn max_buffered_bytes_or_default(&self) -> usize {
+        self.max_buffered_bytes.unwrap_or(MAX_BUFFERED_BYTES)
     }
 
     pub(crate) fn batch_size_or_default(&self) -> usize {
@@ -135,8 +173,21 @@ impl UploadOptions {
 
     /// Checks the options before anything is read or sent.
     pub(crate) fn validate(&self) -> Result<(), Error> {
-        if self.concurrency == Some(0) {
-            return Err(Error::Config("concurrency must be at least 1".into()));
+        match self.concurrency {
+            Concurrency::Fixed(0) => {
+                return Err(Error::Config("concurrency must be at least 1".into()));
+            }
+            Concurrency::Fixed(n) if n > MAX_CONCURRENCY => {
+                return Err(Error::Config(format!(
+                    "concurrency must be at most {MAX_CONCURRENCY}, got {n}"
+                )));
+            }
+            _ => {}
+        }
+        if self.max_buffered_bytes == Some(0) {
+            return Err(Error::Config(
+                "the memory budget for file data must be at least 1 byte".into(),
+            ));
         }
         if let Some(size) = self.batch_size
             && !(1..=MAX_BATCH_SIZE).contains(&size)
@@ -218,6 +269,11 @@ pub enum ProgressEvent<'a> {
         attempt: u32,
         /// Why the previous attempt failed.
         error: &'a Error,
+    },
+    /// How many transfers may run at once changed (sent once at the start too).
+    Concurrency {
+        /// The new limit.
+        transfers: usize,
     },
     /// The file is uploaded.
     Done {

@@ -106,7 +106,12 @@ fn plan_one(
         Err(source) => return Err(refuse(path, source)),
     };
     let local_file_path = match path.into_os_string().into_string() {
-        Ok(text) => text,
+        // Paths built by joining (a directory walk) carry spare capacity, often more than
+        // the path itself; a million of them are kept until their transfer.
+        Ok(mut text) => {
+            text.shrink_to_fit();
+            text
+        }
         Err(raw) => {
             let why = io::Error::new(
                 io::ErrorKind::InvalidData,

@@ -26,10 +26,14 @@ pub struct UploadProgress {
     pub bytes_sent: u64,
     /// Retries so far, of API calls and transfers.
     pub retries: u64,
-    /// Transfers that may run at once right now.
+    /// Transfers that may run at once right now: fixed, or the level the adaptive limit
+    /// found.
     pub concurrency: u64,
-    /// Transfers running right now.
+    /// Transfer attempts running right now (not counting retries waiting out a backoff).
     pub in_flight: u64,
+    /// Bytes of file data in memory right now: read from disk and not yet handed to the
+    /// network. Never more than the upload's memory budget.
+    pub buffered_bytes: u64,
 }
 
 /// The live counters behind [`UploadProgress`]. Each stands alone, so relaxed ordering is
@@ -54,10 +58,6 @@ impl Counters {
         counter.fetch_add(n, Ordering::Relaxed);
     }
 
-    pub(crate) fn sub(counter: &AtomicU64, n: u64) {
-        counter.fetch_sub(n, Ordering::Relaxed);
-    }
-
     pub(crate) fn set(counter: &AtomicU64, n: u64) {
         counter.store(n, Ordering::Relaxed);
     }
@@ -76,6 +76,7 @@ impl Counters {
             retries: get(&self.retries),
             concurrency: get(&self.concurrency),
             in_flight: get(&self.in_flight),
+            buffered_bytes: 0,
         }
     }
 }

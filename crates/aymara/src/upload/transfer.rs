@@ -11,13 +11,14 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::stream;
+use futures_util::{StreamExt, stream};
 use http::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::mpsc;
 
 use crate::attempt::{Answered, Attempt};
+use crate::upload::buffers::{Buffers, Reserved};
 use crate::upload::engine::Control;
 use crate::upload::plan::PlannedFile;
 use crate::upload::presign::Target;
@@ -26,11 +27,12 @@ use crate::upload::{ProgressEvent, UploadOptions};
 use crate::{Error, error};
 
 /// Bytes read from disk per chunk: large enough that syscalls and per-chunk work vanish
-/// next to the transfer, small enough that `concurrency` chunks in flight stay a few MiB.
+/// next to the transfer; what all transfers hold at once is capped by
+/// [`MAX_BUFFERED_BYTES`](crate::upload::MAX_BUFFERED_BYTES).
 pub(crate) const CHUNK_SIZE: usize = 256 * 1024;
 
 /// Chunks read ahead of the socket per transfer: enough to keep the socket busy while the
-/// disk is read, few enough that `concurrency` transfers stay a few MiB.
+/// disk is read.
 const READ_AHEAD: usize = 2;
 
 /// The slowest a transfer may go on average before it is cut off: with the client's
@@ -123,7 +125,8 @@ async fn open_body(
 ) -> Result<(reqwest::Body, Digest), Error> {
     let (index, size, observer) = (file.index, file.size, options.observer.clone());
     let control = control.clone();
-    file_body(file.path(), size, move |chunk, sent| {
+    let buffers = control.buffers.clone();
+    file_body(file.path(), size, &buffers, move |chunk, sent| {
         Counters::add(&control.counters.bytes_sent, chunk);
         if let Some(observer) = &observer
             && chunk > 0
@@ -139,19 +142,25 @@ async fn open_body(
 /// `on_sent(chunk, sent)` hears of each chunk as it goes (its size, and the bytes of this
 /// body so far). Used by presigned transfers and the direct upload alike.
 ///
-/// The file is opened and checked on the blocking pool; one of at most [`CHUNK_SIZE`] bytes
-/// is read (and hashed) there too and sent as one buffer. A larger one is then read by one
-/// blocking task per attempt, straight into the buffers that are sent (no intermediate copy,
-/// no hop to the blocking pool per read, no second read to hash), at most [`READ_AHEAD`]
-/// chunks ahead of the socket, so memory stays flat whatever the size.
+/// The file is opened and checked on the blocking pool; one of at most a chunk is read (and
+/// hashed) there too and sent as one buffer. A larger one is then read by one blocking task
+/// per attempt, straight into the buffers that are sent (no intermediate copy, no hop to the
+/// blocking pool per read, no second read to hash), at most [`READ_AHEAD`] chunks ahead of
+/// the socket. Every buffer comes out of `buffers`, so memory stays flat whatever the sizes
+/// and however many transfers run.
 pub(crate) async fn file_body(
     path: &Path,
     size: u64,
+    buffers: &Buffers,
     on_sent: impl Fn(u64, u64) + Send + Sync + 'static,
 ) -> Result<(reqwest::Body, Digest), Error> {
     let fail = |source: io::Error| Error::local_file(path, source);
     let owned = path.to_path_buf();
-    let opened = tokio::task::spawn_blocking(move || open_checked(&owned, size))
+    let whole = match usize::try_from(size) {
+        Ok(len) if len <= buffers.chunk_size() => Some(buffers.reserve(len).await),
+        _ => None,
+    };
+    let opened = tokio::task::spawn_blocking(move || open_checked(&owned, size, whole))
         .await
         .map_err(|e| fail(io::Error::other(e)))?
         .map_err(fail)?;
@@ -165,28 +174,36 @@ pub(crate) async fn file_body(
         Opened::Large(handle) => handle,
     };
 
-    let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(READ_AHEAD);
-    // Not awaited: it ends at the end of the file, or at its next send once the body (and
-    // so `rx`) is dropped.
-    let read = digest.clone();
-    drop(tokio::task::spawn_blocking(move || {
-        pump(handle, size, &tx, &read)
-    }));
-    let on_sent = Arc::new(on_sent);
-    let counted = stream::unfold((rx, 0u64), move |(mut rx, sent)| {
-        let on_sent = on_sent.clone();
-        async move {
-            match rx.recv().await? {
-                Ok(chunk) => {
-                    let sent = sent + chunk.len() as u64;
-                    on_sent(chunk.len() as u64, sent);
-                    Some((Ok(chunk), (rx, sent)))
-                }
-                Err(e) => Some((Err(e), (rx, sent))),
+    let counted =
+        chunks(handle, size, buffers.clone(), digest.clone()).scan(0u64, move |sent, chunk| {
+            if let Ok(chunk) = &chunk {
+                *sent += chunk.len() as u64;
+                on_sent(chunk.len() as u64, *sent);
             }
-        }
-    });
+            std::future::ready(Some(chunk))
+        });
     Ok((reqwest::Body::wrap_stream(counted), digest))
+}
+
+/// The `size` bytes of `handle`, read by a blocking task in chunks taken from `buffers`
+/// and hashed into `digest`, at most [`READ_AHEAD`] of them ahead of the reader.
+fn chunks(
+    handle: std::fs::File,
+    size: u64,
+    buffers: Buffers,
+    digest: Digest,
+) -> impl futures_util::Stream<Item = io::Result<Bytes>> + Send + 'static {
+    let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(READ_AHEAD);
+    let runtime = tokio::runtime::Handle::current();
+    // Not awaited: it ends at the end of the file, or at its next send once the stream
+    // (and so `rx`) is dropped.
+    drop(tokio::task::spawn_blocking(move || {
+        pump(handle, size, &buffers, &runtime, &tx, &digest)
+    }));
+    stream::unfold(rx, |mut rx| async move {
+        let chunk = rx.recv().await?;
+        Some((chunk, rx))
+    })
 }
 
 /// A file opened for one attempt.
@@ -197,9 +214,9 @@ enum Opened {
     Large(std::fs::File),
 }
 
-/// Opens `path`, checks that it still has the planned size, and reads it whole if it fits
-/// in one chunk.
-fn open_checked(path: &Path, size: u64) -> io::Result<Opened> {
+/// Opens `path` and checks that it still has the planned size; with room reserved for
+/// all of it, reads it whole.
+fn open_checked(path: &Path, size: u64, whole: Option<Reserved>) -> io::Result<Opened> {
     let mut handle = std::fs::File::open(path)?;
     let now = handle.metadata()?.len();
     if now != size {
@@ -207,14 +224,13 @@ fn open_checked(path: &Path, size: u64) -> io::Result<Opened> {
             "size changed since planning (was {size} bytes, now {now})"
         )));
     }
-    if size > CHUNK_SIZE as u64 {
+    let Some(room) = whole else {
         return Ok(Opened::Large(handle));
-    }
-    // Checked above: `size` fits in a chunk, so in a usize.
-    let mut buf = vec![0; size as usize];
+    };
+    let mut buf = room.buffer();
     handle.read_exact(&mut buf).map_err(|e| shrank(e, size))?;
     let sha256 = hex::encode(Sha256::digest(&buf));
-    Ok(Opened::Whole(Bytes::from(buf), sha256))
+    Ok(Opened::Whole(room.freeze(buf), sha256))
 }
 
 /// Reads `size` bytes of `handle` in chunks into `tx`, hashing them into `digest`; a file
@@ -222,21 +238,25 @@ fn open_checked(path: &Path, size: u64) -> io::Result<Opened> {
 fn pump(
     mut handle: std::fs::File,
     size: u64,
+    buffers: &Buffers,
+    runtime: &tokio::runtime::Handle,
     tx: &mpsc::Sender<io::Result<Bytes>>,
     digest: &OnceLock<String>,
 ) {
+    let chunk_size = buffers.chunk_size();
     let mut left = size;
     let mut hasher = Sha256::new();
     while left > 0 {
-        let want = usize::try_from(left).map_or(CHUNK_SIZE, |left| left.min(CHUNK_SIZE));
-        let mut buf = vec![0; want];
+        let want = usize::try_from(left).map_or(chunk_size, |left| left.min(chunk_size));
+        let room = buffers.reserve_blocking(runtime, want);
+        let mut buf = room.buffer();
         let chunk = match handle.read_exact(&mut buf) {
             Ok(()) => {
                 hasher.update(&buf);
                 if left == want as u64 {
                     let _ = digest.set(hex::encode(hasher.finalize_reset()));
                 }
-                Ok(Bytes::from(buf))
+                Ok(room.freeze(buf))
             }
             Err(e) => Err(shrank(e, size)),
         };
@@ -257,5 +277,70 @@ fn shrank(error: io::Error, size: u64) -> io::Error {
         )
     } else {
         error
+    }
+}
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Many files larger than a chunk, read at once, against a budget of four chunks: the
+    /// pumps fill the budget and no more, wait while nothing is sent, and every byte still
+    /// arrives, in order, once the bodies are read.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_large_files_at_once_hold_no_more_than_the_budget() {
+        const FILES: usize = 16;
+        const SIZE: usize = 3 * CHUNK_SIZE + 1000;
+        let cap = 4 * CHUNK_SIZE;
+        let dir = tempfile::tempdir().unwrap();
+        let contents: Vec<Vec<u8>> = (0..FILES)
+            .map(|i| (0..SIZE).map(|b| (b * 31 + i * 7) as u8).collect())
+            .collect();
+        let buffers = Buffers::new(cap);
+        let mut streams = Vec::new();
+        for (i, bytes) in contents.iter().enumerate() {
+            let path = dir.path().join(format!("{i}.bin"));
+            std::fs::write(&path, bytes).unwrap();
+            let handle = std::fs::File::open(&path).unwrap();
+            streams.push(Box::pin(chunks(
+                handle,
+                SIZE as u64,
+                buffers.clone(),
+                Digest::default(),
+            )));
+        }
+
+        // Nothing is read by the network yet: the pumps take the whole budget and stop.
+        let filled = async {
+            while buffers.held() < cap {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), filled)
+            .await
+            .expect("the pumps fill the budget");
+        for _ in 0..1000 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(buffers.held(), cap, "16 files want 48 chunks; 4 fit");
+
+        // Each body is read by its own connection, as the HTTP stack does.
+        let drains = streams.into_iter().map(|stream| {
+            let buffers = buffers.clone();
+            async move {
+                let mut body = Vec::new();
+                let mut stream = stream;
+                while let Some(chunk) = stream.next().await {
+                    assert!(buffers.held() <= cap);
+                    body.extend_from_slice(&chunk.unwrap());
+                }
+                body
+            }
+        });
+        let received = futures_util::future::join_all(drains).await;
+        assert_eq!(received, contents);
+        assert_eq!(buffers.held(), 0, "every chunk gave its room back");
+        assert_eq!(buffers.peak(), cap);
     }
 }

@@ -7,16 +7,17 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
-use aymara::{DEFAULT_CONCURRENCY, MAX_BATCH_SIZE};
+use aymara::{INITIAL_CONCURRENCY, MAX_BATCH_SIZE};
 
 use super::{Invocation, api_env};
 use crate::bench::data::DataSpec;
 
-/// `curl -T` for one file; `curl --parallel` with the CLI's default concurrency for more.
+/// `curl -T` for one file; for more, `curl --parallel` at the CLI's former fixed default of 8
+/// transfers at once (where its adaptive concurrency starts).
 pub fn label(data: DataSpec) -> String {
     match data.count {
         1 => "curl -T, presigned".to_owned(),
-        _ => format!("curl --parallel (max {DEFAULT_CONCURRENCY}), presigned"),
+        _ => format!("curl --parallel (max {INITIAL_CONCURRENCY}), presigned"),
     }
 }
 
@@ -40,7 +41,7 @@ pub fn command(at: &Invocation, args: &[String]) -> Result<Command> {
         "silent\nshow-error\nfail\nheader = \"Content-Type: application/octet-stream\""
     )?;
     if at.data.spec().count > 1 {
-        writeln!(out, "parallel\nparallel-max = {DEFAULT_CONCURRENCY}")?;
+        writeln!(out, "parallel\nparallel-max = {INITIAL_CONCURRENCY}")?;
     }
     let mut paths = at.data.paths();
     loop {
