@@ -72,7 +72,11 @@ async fn it_climbs_when_latency_sets_the_pace_and_stays_under_the_cap() {
         levels.windows(2).take(4).all(|w| w[1] == 2 * w[0]),
         "{levels:?}"
     );
-    assert!(most > 64, "{most} at once at most; {levels:?}");
+    assert!(levels.iter().any(|&l| l > 64), "{levels:?}");
+    // Seen when an outcome arrives, so a lower bound of the most at once; how many are
+    // presigned ahead also bounds it.
+    let old_default = 8;
+    assert!(most > 4 * old_default, "{most} at once at most; {levels:?}");
     assert_eq!(emulator.stats().objects_stored, 1500);
 }
 
