@@ -204,7 +204,12 @@ impl ClientBuilder {
     /// Behind the `custom-http-client` feature, because it ties your code to this crate's
     /// version of reqwest. The client must not follow redirects
     /// (`redirect(reqwest::redirect::Policy::none())`) and should send no `Referer`
-    /// (`referer(false)`): a followed redirect would carry the API key to another host.
+    /// (`referer(false)`): a followed redirect would carry the API key to another host. If
+    /// it may speak HTTP/2 to the store, set [`UploadOptions::max_buffered_bytes`] well above
+    /// 768 KiB per stream the store allows at once: transfers waiting for a stream hold
+    /// their read-ahead (the SDK's own transfer pool speaks HTTP/1.1 only).
+    ///
+    /// [`UploadOptions::max_buffered_bytes`]: crate::UploadOptions::max_buffered_bytes
     #[cfg(feature = "custom-http-client")]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
@@ -226,7 +231,10 @@ impl ClientBuilder {
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let (api_http, http) = match self.http_client {
             Some(client) => (client.clone(), client),
-            None => (http_client(connect_timeout)?, http_client(connect_timeout)?),
+            None => (
+                http_client(connect_timeout, Pool::Api)?,
+                http_client(connect_timeout, Pool::Transfers)?,
+            ),
         };
         let api = aymara_api::Client::new_with_client(
             base_url.as_str().trim_end_matches('/'),
@@ -248,11 +256,26 @@ impl ClientBuilder {
     }
 }
 
+/// What an HTTP client the SDK builds is for.
+enum Pool {
+    Api,
+    /// Presigned PUTs: HTTP/1.1 only, as S3 speaks, so that each transfer has a connection
+    /// of its own and its body is read as soon as it starts. Over HTTP/2 requests past the
+    /// server's stream limit would wait with their bodies already read ahead, holding room
+    /// in the memory budget the running ones need.
+    Transfers,
+}
+
 /// An HTTP client as the SDK builds one. Redirects are never followed and no `Referer` is
 /// sent: the key must reach no other host, and a presigned URL's signature must not leak to
 /// one.
-fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
+fn http_client(connect_timeout: Duration, pool: Pool) -> Result<reqwest::Client, Error> {
+    let builder = reqwest::Client::builder();
+    let builder = match pool {
+        Pool::Api => builder,
+        Pool::Transfers => builder.http1_only(),
+    };
+    builder
         .user_agent(USER_AGENT)
         .connect_timeout(connect_timeout)
         // No `read_timeout`: reqwest runs it from the start of a request to its answer's

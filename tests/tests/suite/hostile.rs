@@ -14,14 +14,17 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aymara::{
     API_BODY_LIMIT, BODY_SNIPPET_LIMIT, Client, DEFAULT_TIMEOUT, ERROR_BODY_LIMIT, Error,
     MIN_TRANSFER_RATE, ProgressEvent, RETRY_BUDGET, RETRY_COST, UploadControl, UploadOptions,
-    UploadReport,
+    UploadReport, WaitOptions, WaitOutcome,
 };
+use aymara_emulator::EmulatorConfig;
+use aymara_test_support::emulator::TestEmulator;
 use aymara_test_support::mock::{Canned, MockServer, SlowServer, one_file_request};
 use aymara_test_support::write_file;
 use serde_json::json;
@@ -550,6 +553,53 @@ async fn an_upload_deadline_ends_the_whole_run_on_time() {
             "{error:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn times_past_what_the_clock_can_hold_are_no_limit_not_a_panic() {
+    // The API says its URLs live u64::MAX seconds; the caller asks for endless deadlines.
+    let server = MockServer::start().await;
+    let endless = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = endless.clone();
+    server.on_answer(move |answer| {
+        for file in answer["files"].as_array_mut().unwrap() {
+            let url = file["file_url"].as_str().unwrap();
+            let lifetime = format!("X-Amz-Expires={}", u64::MAX);
+            let changed = url.replace("X-Amz-Expires=900", &lifetime);
+            counted.fetch_add(usize::from(changed != url), Ordering::Relaxed);
+            file["file_url"] = changed.into();
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let paths = small_files(dir.path(), 3);
+    let report = server
+        .client(0)
+        .files()
+        .upload(&paths, UploadOptions::new().deadline(Duration::MAX))
+        .await
+        .unwrap();
+    assert!(report.is_success(), "{report:?}");
+    assert_eq!(
+        endless.load(Ordering::Relaxed),
+        3,
+        "every URL said it lives for ever"
+    );
+
+    let emulator = TestEmulator::start("k", EmulatorConfig::default()).await;
+    let client = emulator.client();
+    let report = client
+        .files()
+        .upload(&paths[..1], UploadOptions::new())
+        .await
+        .unwrap();
+    let uuid = report.uploaded().next().unwrap().file_uuid().to_owned();
+    let endless = WaitOptions::new().deadline(Duration::MAX);
+    let outcome = client
+        .files()
+        .wait_for_processing(&uuid, endless)
+        .await
+        .unwrap();
+    assert!(matches!(outcome, WaitOutcome::Completed(_)), "{outcome:?}");
 }
 
 // A server that answers one byte a second is cut off by the time limit of the call (the

@@ -59,7 +59,7 @@ pub async fn upload(args: UploadArgs) -> Result<(), Failure> {
     let control = upload.control();
     let interrupted = tokio::spawn(crate::signals::stop_on_ctrl_c(control.clone()));
     let mut out = Stdout::new();
-    let finished = stream(&mut upload, &mut out, &args).await;
+    let mut streamed = stream(&mut upload, &mut out, &args).await;
     // Every outcome was read above: what is left is the workspace, or why it all failed.
     let report = upload.finish().await;
     interrupted.abort();
@@ -69,7 +69,6 @@ pub async fn upload(args: UploadArgs) -> Result<(), Failure> {
         .as_ref()
         .map(|e| e.data_dir().display().to_string());
     target.finish().await;
-    let mut streamed = finished?;
     let report = report.map_err(|e| match e {
         Error::Plan(plan) => Failure::usage_lines(
             plan.problems()
@@ -82,13 +81,18 @@ pub async fn upload(args: UploadArgs) -> Result<(), Failure> {
     let tally = &mut streamed.tally;
     tally.workspace_uuid = report.workspace_uuid().map(str::to_owned);
 
-    if args.json {
+    let printed = if args.json {
         let all = UploadReport::new(None, std::mem::take(&mut streamed.kept));
-        out.json(&UploadJson::new(report.workspace_uuid(), all.outcomes()))?;
+        out.json(&UploadJson::new(report.workspace_uuid(), all.outcomes()))
     } else if args.ndjson {
-        out.json(&SummaryRecord { summary: &*tally })?;
+        out.json(&SummaryRecord { summary: &*tally })
     } else if !args.quiet {
-        summary(&mut out, tally, started, stored_in.as_deref())?;
+        summary(&mut out, tally, started, stored_in.as_deref())
+    } else {
+        Ok(())
+    };
+    if let Err(failure) = printed {
+        streamed.output.get_or_insert(failure);
     }
     // In input order, as the files were given.
     streamed.failed.sort_by_key(|(index, ..)| *index);
@@ -99,6 +103,10 @@ pub async fn upload(args: UploadArgs) -> Result<(), Failure> {
         .map(|(_, path, error)| (path.as_path(), error.as_ref()));
     let mut lines = output::failure_lines(failed);
     lines.extend(streamed.processing.into_iter().map(|(_, line)| line));
+    // Stdout failing loses nothing else: the files' failures are still told, and counted.
+    if let Some(output) = streamed.output {
+        lines.extend(output.lines);
+    }
     let tally = &streamed.tally;
     if control.is_cancelled() && tally.cancelled > 0 {
         lines.push(format!(
@@ -138,9 +146,11 @@ pub fn options(args: &UploadArgs) -> UploadOptions {
 }
 
 /// What a run kept of its outcomes as they came: counts, the failures and processing lines
-/// to report (with each file's input position), and every outcome only for `--json`.
+/// to report (with each file's input position), every outcome only for `--json`, and the
+/// first failure to write stdout.
 #[derive(Default)]
 struct Streamed {
+    output: Option<Failure>,
     tally: Tally,
     failed: Vec<(usize, PathBuf, Arc<Error>)>,
     /// With `--wait`: the lines of stored files whose processing did not complete.
@@ -152,17 +162,15 @@ struct Streamed {
 /// so a reader sees each file as soon as it is done; otherwise counted. Only what will be
 /// printed is kept, so a million files are not held in memory (unless `--json` asks for
 /// all of them).
-async fn stream(
-    upload: &mut UploadHandle,
-    out: &mut Stdout,
-    args: &UploadArgs,
-) -> Result<Streamed, Failure> {
+async fn stream(upload: &mut UploadHandle, out: &mut Stdout, args: &UploadArgs) -> Streamed {
     let mut streamed = Streamed::default();
     while let Some(outcome) = upload.next_outcome().await {
         streamed.tally.add(&outcome);
-        if args.ndjson {
-            out.json(&OutcomeRecord::new(&outcome))?;
-            out.flush()?;
+        if args.ndjson && streamed.output.is_none() {
+            let written = out.json(&OutcomeRecord::new(&outcome));
+            if let Err(failure) = written.and_then(|()| out.flush()) {
+                streamed.output = Some(failure);
+            }
         }
         let index = outcome.index();
         match outcome.kind() {
@@ -180,7 +188,7 @@ async fn stream(
             streamed.kept.push(outcome);
         }
     }
-    Ok(streamed)
+    streamed
 }
 
 /// `Uploaded 3 of 4 files (1.2 MiB), 1 skipped (already uploaded) to workspace … in 0.4s`.

@@ -483,3 +483,45 @@ async fn a_file_over_5_gib_is_refused_before_any_request() {
     assert_eq!(run.stdout, "");
     assert_eq!((server.presigns().len(), server.puts().len()), (0, 0));
 }
+
+/// Stdout that fails (a full disk, not a reader that went away) costs no failure line:
+/// each file's failure is still on stderr next to the output error, and the exit status
+/// says a file failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_stdout_loses_no_failure_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "a.csv", b"a\n");
+    write_file(dir.path(), "b.csv", b"b\n");
+    for format in ["--ndjson", "--json"] {
+        let server = MockServer::start().await;
+        server.script_put([Canned::s3_error(403, "AccessDenied")]);
+        let args = [
+            "files",
+            "upload",
+            format,
+            "--no-journal",
+            "--max-retries",
+            "0",
+            "--concurrency",
+            "1",
+            "a.csv",
+            "b.csv",
+        ];
+        let mut command = AYMARA.command(&Invocation {
+            base_url: server.url(),
+            key: Some(KEY),
+            dir: dir.path(),
+            args: &args,
+            rust_log: None,
+        });
+        command.stdout(std::fs::File::create("/dev/full").unwrap());
+        let run = output(command).await;
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(run.stderr.contains("AccessDenied"), "{format}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("error: cannot write output"),
+            "{format}: {}",
+            run.stderr
+        );
+    }
+}

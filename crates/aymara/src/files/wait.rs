@@ -164,7 +164,6 @@ pub(crate) async fn wait_for_processing(
     options: WaitOptions,
 ) -> Result<WaitOutcome, Error> {
     options.validate()?;
-    let deadline = Instant::now() + options.deadline;
     let mut last = None;
     let polling = async {
         let mut interval = options.first;
@@ -181,7 +180,11 @@ pub(crate) async fn wait_for_processing(
             interval = interval.saturating_mul(2).min(options.max);
         }
     };
-    let result = tokio::time::timeout_at(deadline, polling).await;
+    // A deadline past what the clock can hold is none.
+    let result = match Instant::now().checked_add(options.deadline) {
+        Some(deadline) => tokio::time::timeout_at(deadline, polling).await,
+        None => Ok(polling.await),
+    };
     match result {
         Ok(outcome) => outcome,
         Err(_elapsed) => Ok(WaitOutcome::TimedOut {

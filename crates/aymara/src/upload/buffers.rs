@@ -3,8 +3,11 @@
 //! when the HTTP stack drops the chunk, so memory stays under the budget at any
 //! concurrency: a transfer that finds it spent waits for another's chunk to be sent.
 //!
-//! A chunk never waits on another chunk of its own transfer, and every chunk already taken
-//! is on its way to a socket, so waiting always ends.
+//! Waiting always ends. Room is waited for only on a blocking thread that holds none, and
+//! every chunk already taken is either read ahead for a body the HTTP stack is sending
+//! (transfers use HTTP/1.1, a connection per request, so a body is read as soon as its
+//! request starts; a reader whose body is gone takes no more) or sent and waiting for the
+//! store's answer, which has a time limit.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -161,9 +161,10 @@ pub(crate) async fn run(
     outcomes: UnboundedSender<UploadOutcome>,
 ) -> Result<Option<String>, Error> {
     options.validate()?;
+    // A deadline past what the clock can hold is none.
     let deadline = options
         .deadline
-        .map(|after| (Instant::now() + after, after));
+        .and_then(|after| Some((Instant::now().checked_add(after)?, after)));
     let planning = async {
         let planned = plan::plan(paths, options.content_type.clone()).await?;
         skip::split(planned, &options).await
@@ -411,12 +412,13 @@ impl Run {
                 let (file, target, expired) = (&file, &target, &expired);
                 let slot = first.take();
                 async move {
-                    let mut slot = match slot {
+                    // No slot is held while the API presigns again: the slot is the store's.
+                    let held = slot.filter(|_| !is_stale(target, expired));
+                    let target = self.fresh_target(file, target, expired).await?;
+                    let slot = match held {
                         Some(slot) => slot,
                         None => self.slots.acquire().await,
                     };
-                    let target = self.fresh_target(file, target, expired).await?;
-                    slot.restart();
                     let result = transfer::put_once(
                         &inner.http,
                         inner.timeout,
@@ -465,10 +467,7 @@ impl Run {
         expired: &AtomicBool,
     ) -> Result<Target, Error> {
         let current = lock(target).clone();
-        let near = current
-            .expiry
-            .is_some_and(|expiry| expiry.is_near(Instant::now()));
-        if !near && !expired.load(Ordering::Relaxed) {
+        if !is_stale(target, expired) {
             return Ok(current);
         }
         let (_, mut fresh) = presign::presign(
@@ -571,6 +570,15 @@ impl Run {
 
 fn outcome(file: &PlannedFile, kind: OutcomeKind) -> UploadOutcome {
     UploadOutcome::new(file.index, file.local_file_path.clone(), kind)
+}
+
+/// Whether the next attempt needs a new URL: the store said this one expired, or less than
+/// its margin is left on it.
+fn is_stale(target: &Mutex<Target>, expired: &AtomicBool) -> bool {
+    let near = lock(target)
+        .expiry
+        .is_some_and(|expiry| expiry.is_near(Instant::now()));
+    near || expired.load(Ordering::Relaxed)
 }
 
 /// A store's 403 for an expired URL is retried at once, on a new URL (see

@@ -24,7 +24,8 @@ pub(crate) struct Expiry {
 
 impl Expiry {
     /// The expiry of `url`, received at `received` (tokio's clock) when the wall clock said
-    /// `now`; `None` when the URL does not say how long it lives.
+    /// `now`; `None` when the URL does not say how long it lives, or says a time past what
+    /// a clock can hold.
     pub(crate) fn of(url: &Url, received: Instant, now: SystemTime) -> Option<Self> {
         let mut lifetime = None;
         let mut signed = None;
@@ -41,7 +42,8 @@ impl Expiry {
             .unwrap_or(Duration::ZERO)
             .min(lifetime);
         Some(Self {
-            at: received + (lifetime - age),
+            // A lifetime too long to add is as good as none.
+            at: received.checked_add(lifetime - age)?,
             margin: margin(lifetime),
         })
     }
@@ -136,5 +138,8 @@ mod tests {
             Expiry::of(&url("X-Amz-Expires=soon"), now, at(SIGNED)),
             None
         );
+        // A hostile or broken API's lifetime past any clock.
+        let endless = url(&format!("X-Amz-Expires={}", u64::MAX));
+        assert_eq!(Expiry::of(&endless, now, at(SIGNED)), None);
     }
 }

@@ -166,12 +166,6 @@ impl Slots {
 }
 
 impl Slot<'_> {
-    /// Starts the attempt's clock again: what came before (a new presign of an expired
-    /// URL) is not the store's latency.
-    pub(crate) fn restart(&mut self) {
-        self.started = Instant::now();
-    }
-
     /// Ends the attempt with its result, which the limiter learns from.
     pub(crate) fn finish<T>(self, result: &Result<T, Error>) {
         self.slots

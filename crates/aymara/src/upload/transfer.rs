@@ -18,7 +18,7 @@ use sha2::{Digest as _, Sha256};
 use tokio::sync::mpsc;
 
 use crate::attempt::{Answered, Attempt};
-use crate::upload::buffers::{Buffers, Reserved};
+use crate::upload::buffers::Buffers;
 use crate::upload::engine::Control;
 use crate::upload::plan::PlannedFile;
 use crate::upload::presign::Target;
@@ -155,12 +155,9 @@ pub(crate) async fn file_body(
     on_sent: impl Fn(u64, u64) + Send + Sync + 'static,
 ) -> Result<(reqwest::Body, Digest), Error> {
     let fail = |source: io::Error| Error::local_file(path, source);
-    let owned = path.to_path_buf();
-    let whole = match usize::try_from(size) {
-        Ok(len) if len <= buffers.chunk_size() => Some(buffers.reserve(len).await),
-        _ => None,
-    };
-    let opened = tokio::task::spawn_blocking(move || open_checked(&owned, size, whole))
+    let (owned, budget) = (path.to_path_buf(), buffers.clone());
+    let runtime = tokio::runtime::Handle::current();
+    let opened = tokio::task::spawn_blocking(move || open_checked(&owned, size, &budget, &runtime))
         .await
         .map_err(|e| fail(io::Error::other(e)))?
         .map_err(fail)?;
@@ -214,9 +211,18 @@ enum Opened {
     Large(std::fs::File),
 }
 
-/// Opens `path` and checks that it still has the planned size; with room reserved for
-/// all of it, reads it whole.
-fn open_checked(path: &Path, size: u64, whole: Option<Reserved>) -> io::Result<Opened> {
+/// Opens `path` and checks that it still has the planned size; if it fits in one chunk,
+/// reads it whole into room taken from `buffers`.
+///
+/// Room is only ever waited for on a blocking thread that holds no room yet, never held
+/// while waiting for one: so threads and room cannot wait on each other, however small the
+/// blocking pool.
+fn open_checked(
+    path: &Path,
+    size: u64,
+    buffers: &Buffers,
+    runtime: &tokio::runtime::Handle,
+) -> io::Result<Opened> {
     let mut handle = std::fs::File::open(path)?;
     let now = handle.metadata()?.len();
     if now != size {
@@ -224,9 +230,11 @@ fn open_checked(path: &Path, size: u64, whole: Option<Reserved>) -> io::Result<O
             "size changed since planning (was {size} bytes, now {now})"
         )));
     }
-    let Some(room) = whole else {
-        return Ok(Opened::Large(handle));
+    let len = match usize::try_from(size) {
+        Ok(len) if len <= buffers.chunk_size() => len,
+        _ => return Ok(Opened::Large(handle)),
     };
+    let room = buffers.reserve_blocking(runtime, len);
     let mut buf = room.buffer();
     handle.read_exact(&mut buf).map_err(|e| shrank(e, size))?;
     let sha256 = hex::encode(Sha256::digest(&buf));
@@ -247,6 +255,10 @@ fn pump(
     let mut left = size;
     let mut hasher = Sha256::new();
     while left > 0 {
+        // The body is gone (the attempt ended): take no room a live transfer may need.
+        if tx.is_closed() {
+            return;
+        }
         let want = usize::try_from(left).map_or(chunk_size, |left| left.min(chunk_size));
         let room = buffers.reserve_blocking(runtime, want);
         let mut buf = room.buffer();
