@@ -353,11 +353,14 @@ fn real_networks_and_scale(options: Options) -> Vec<Case> {
             ],
             ..Case::default()
         },
-        // Memory stays flat in the number of files.
+        // Memory stays flat in the number of files, each outcome printed as it comes.
         Case {
             id: "scale",
             data: scale(options.pick(500, 100_000)),
-            contenders: vec![Contender::aymara()],
+            contenders: vec![Contender {
+                args: vec!["--ndjson".into()],
+                ..Contender::aymara()
+            }],
             runs: 3,
             targets: vec![Target::new(
                 "peak RSS ≤ 64 MiB",

@@ -517,7 +517,11 @@ async fn a_failing_stdout_loses_no_failure_line() {
         command.stdout(std::fs::File::create("/dev/full").unwrap());
         let run = output(command).await;
         assert_eq!(run.code, 1, "{format}: {}", run.stderr);
-        assert!(run.stderr.contains("AccessDenied"), "{format}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("AccessDenied"),
+            "{format}: {}",
+            run.stderr
+        );
         assert!(
             run.stderr.contains("error: cannot write output"),
             "{format}: {}",
