@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use aymara::{MAX_BATCH_SIZE, MAX_CONCURRENCY};
+use aymara::{INITIAL_CONCURRENCY, MAX_BATCH_SIZE, MAX_CONCURRENCY};
 use aymara_emulator::{EmulatorConfig, Faults};
 
 use super::Options;
@@ -198,22 +198,27 @@ fn rerun_cases(options: Options) -> Vec<Case> {
             ],
             ..Case::default()
         },
-        // URLs that live 1 s, in a run of several (each PUT answered after 10 ms): URLs
-        // near their end are presigned again, and every file is stored (checked after
-        // every run, as for every case).
+        // URLs that live 2 s, in a run of about 12 s (8 PUTs at once, each answered after
+        // 50 ms): a batch presigned ahead goes stale before its turn, is presigned again,
+        // and every file is stored (checked after every run, as for every case). The
+        // concurrency is fixed: the default one would finish before any URL ages. (X-Amz-Date
+        // has whole seconds, so a URL of 1 s may arrive with 1 ms left: too short to test.)
         Case {
             id: "expiry",
             data: long,
-            variant: Some("1 s URL lifetime, 10 ms per PUT".to_owned()),
+            variant: Some("2 s URL lifetime, 50 ms per PUT, --concurrency 8".to_owned()),
             emulator: EmulatorConfig {
-                url_ttl: Duration::from_secs(1),
+                url_ttl: Duration::from_secs(2),
                 faults: Faults {
-                    store_latency: Duration::from_millis(10),
+                    store_latency: Duration::from_millis(50),
                     ..Faults::default()
                 },
                 ..default_emulator()
             },
-            contenders: vec![Contender::aymara()],
+            contenders: vec![Contender {
+                args: vec!["--concurrency".into(), INITIAL_CONCURRENCY.to_string()],
+                ..Contender::aymara()
+            }],
             runs: 3,
             rate: Rate::Files,
             targets: vec![Target::new(

@@ -412,13 +412,24 @@ impl Run {
                 let (file, target, expired) = (&file, &target, &expired);
                 let slot = first.take();
                 async move {
-                    // No slot is held while the API presigns again: the slot is the store's.
-                    let held = slot.filter(|_| !is_stale(target, expired));
-                    let target = self.fresh_target(file, target, expired).await?;
+                    // A stale URL is presigned again before a slot is taken, so that no slot
+                    // waits on the API; and again, holding the slot, if the wait for it aged
+                    // a URL that was fine. A URL stale as soon as it arrives (a server that
+                    // signs very short lifetimes) is used as it is.
+                    let mut stale = is_stale(target, expired);
+                    let held = slot.filter(|_| !stale);
+                    if stale {
+                        self.presign_again(file, target, expired).await?;
+                        stale = is_stale(target, expired);
+                    }
                     let slot = match held {
                         Some(slot) => slot,
                         None => self.slots.acquire().await,
                     };
+                    if !stale && is_stale(target, expired) {
+                        self.presign_again(file, target, expired).await?;
+                    }
+                    let target = lock(target).clone();
                     let result = transfer::put_once(
                         &inner.http,
                         inner.timeout,
@@ -457,19 +468,15 @@ impl Run {
         outcome(&file, kind)
     }
 
-    /// The target for the next attempt: the one there is, or a new one-file presign when
-    /// the store said the URL expired or less than its margin is left on it. The new
+    /// Replaces a stale target (see [`is_stale`]) with a new one-file presign. The new
     /// `file_uuid` replaces the old one (which never received bytes).
-    async fn fresh_target(
+    async fn presign_again(
         &self,
         file: &PlannedFile,
         target: &Mutex<Target>,
         expired: &AtomicBool,
-    ) -> Result<Target, Error> {
-        let current = lock(target).clone();
-        if !is_stale(target, expired) {
-            return Ok(current);
-        }
+    ) -> Result<(), Error> {
+        let old_file_uuid = lock(target).file_uuid.clone();
         let (_, mut fresh) = presign::presign(
             &self.files,
             std::slice::from_ref(file),
@@ -482,13 +489,13 @@ impl Run {
             Error::InvalidResponse("asked to presign 1 file, got no answer".into())
         })??;
         tracing::debug!(
-            old_file_uuid = %current.file_uuid,
+            %old_file_uuid,
             file_uuid = %fresh.file_uuid,
             "presigned again: the URL had expired or was about to"
         );
         expired.store(false, Ordering::Relaxed);
-        *lock(target) = fresh.clone();
-        Ok(fresh)
+        *lock(target) = fresh;
+        Ok(())
     }
 
     /// A file the store answered 2xx for: recorded in the journal, then uploaded. A journal
@@ -582,7 +589,7 @@ fn is_stale(target: &Mutex<Target>, expired: &AtomicBool) -> bool {
 }
 
 /// A store's 403 for an expired URL is retried at once, on a new URL (see
-/// [`Run::fresh_target`]); every other error keeps its own verdict.
+/// [`Run::presign_again`]); every other error keeps its own verdict.
 fn retry_if_expired(error: Error, expired: &AtomicBool) -> Error {
     match error {
         Error::Storage(storage) if storage.is_expired_url() => {
