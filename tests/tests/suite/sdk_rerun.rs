@@ -215,6 +215,28 @@ async fn with_checksum_a_change_that_kept_size_and_mtime_is_caught() {
 }
 
 #[tokio::test]
+async fn without_a_journal_no_sha256_is_computed() {
+    let server = MockServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let big: Vec<u8> = (0..1024 * 1024 + 3).map(|i| (i % 253) as u8).collect();
+    let paths = [
+        write_file(dir.path(), "big.bin", &big),
+        write_file(dir.path(), "small.txt", b"hello\n"),
+    ];
+    let report = server
+        .client(0)
+        .files()
+        .upload(&paths, UploadOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(report.uploaded().count(), 2);
+    assert!(
+        report.uploaded().all(|f| f.sha256().is_none()),
+        "{report:?}"
+    );
+}
+
+#[tokio::test]
 async fn the_sha256_is_computed_while_streaming_and_recorded() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();

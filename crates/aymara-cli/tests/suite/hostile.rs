@@ -3,10 +3,12 @@
 //! measured on tokio's paused clock, is in `tests/tests/suite/hostile.rs`.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use aymara_test_support::cli::{Invocation, Run, output};
 use aymara_test_support::mock::{Canned, MockServer};
 use aymara_test_support::write_file;
+use rustls::pki_types::PrivateKeyDer;
 use serde_json::{Value, json};
 
 use crate::AYMARA;
@@ -527,5 +529,114 @@ async fn a_failing_stdout_loses_no_failure_line() {
             "{format}: {}",
             run.stderr
         );
+    }
+}
+
+/// An https API that redirects to plain http: nothing goes down to http, the key least of
+/// all; the run fails with one line naming the redirect. The API speaks real TLS, with a
+/// certificate the CLI trusts through `SSL_CERT_FILE`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_api_redirecting_to_plain_http_sends_nothing_there() {
+    let plain = MockServer::start_elsewhere().await;
+    let location = format!("{}/v2/files", plain.url());
+    let api = TlsRedirect::start(&location).await;
+    let dir = tempfile::tempdir().unwrap();
+    let paths = small_files(dir.path(), 1);
+    let trusted = dir.path().join("api-cert.pem");
+    std::fs::write(&trusted, &api.cert_pem).unwrap();
+    let args = upload_args(&["--max-retries", "0"], &paths);
+    let mut command = AYMARA.command(&Invocation {
+        base_url: &api.url,
+        key: Some(KEY),
+        dir: dir.path(),
+        args: &args,
+        rust_log: None,
+    });
+    command.env("SSL_CERT_FILE", &trusted);
+    let run = output(command).await;
+
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let lines = error_lines(&run.stderr);
+    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert!(
+        lines[0].contains("307") && lines[0].contains("redirect"),
+        "{}",
+        lines[0]
+    );
+    assert_clean("stderr", &run.stderr);
+    let heads = api.heads();
+    assert_eq!(
+        heads.len(),
+        1,
+        "one presign over https, not retried: {heads:?}"
+    );
+    assert!(
+        heads[0].contains(KEY),
+        "the key went to the base URL's host only"
+    );
+    assert_eq!(plain.connections(), 0, "nothing went down to http");
+}
+
+/// An https server that answers every request with a 307 to `location`, and keeps each
+/// request's head. Its certificate (for `localhost`) is made for the test.
+struct TlsRedirect {
+    url: String,
+    cert_pem: String,
+    heads: Arc<Mutex<Vec<String>>>,
+}
+
+impl TlsRedirect {
+    async fn start(location: &str) -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let key = PrivateKeyDer::try_from(made.signing_key.serialize_der()).unwrap();
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![made.cert.der().clone()], key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let heads: Arc<Mutex<Vec<String>>> = Arc::default();
+        let answer = format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nlocation: {location}\r\ncontent-length: 0\r\n\
+             connection: close\r\n\r\n"
+        );
+        let kept = heads.clone();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let (acceptor, kept, answer) = (acceptor.clone(), kept.clone(), answer.clone());
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let (mut head, mut buf) = (Vec::new(), [0u8; 4096]);
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match tls.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    kept.lock()
+                        .unwrap()
+                        .push(String::from_utf8_lossy(&head).into_owned());
+                    let _ = tls.write_all(answer.as_bytes()).await;
+                    let _ = tls.shutdown().await;
+                });
+            }
+        });
+        Self {
+            url: format!("https://localhost:{port}"),
+            cert_pem: made.cert.pem(),
+            heads,
+        }
+    }
+
+    fn heads(&self) -> Vec<String> {
+        self.heads.lock().unwrap().clone()
     }
 }

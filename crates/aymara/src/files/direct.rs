@@ -69,7 +69,7 @@ impl DirectUpload {
         let inner = &self.files.client.inner;
         let buffers = Buffers::new(MAX_BUFFERED_BYTES);
         let build = || async {
-            let (body, _) = file_body(file.path(), file.size, &buffers, |_, _| {}).await?;
+            let (body, _) = file_body(file.path(), file.size, &buffers, false, |_, _| {}).await?;
             let part = Part::stream_with_length(body, file.size)
                 .file_name(name.clone())
                 .mime_str(file.content_type.as_str())

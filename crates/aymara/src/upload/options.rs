@@ -143,6 +143,10 @@ impl UploadOptions {
     /// re-run after a crash, a failure or Ctrl-C sends only what is missing.
     /// [`FileJournal`](crate::FileJournal) keeps it in a file.
     ///
+    /// With a journal, each file's SHA-256 is computed as its bytes stream (no second
+    /// read) and recorded, for [`checksum`](Self::checksum) runs. It costs about half a
+    /// second of CPU per GiB; without a journal it is not computed.
+    ///
     /// [`OutcomeKind::Skipped`]: crate::OutcomeKind::Skipped
     pub fn journal(mut self, journal: impl Journal + 'static) -> Self {
         self.journal = Some(Arc::new(journal));

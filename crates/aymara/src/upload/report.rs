@@ -108,7 +108,9 @@ impl UploadedFile {
         &self.content_type
     }
 
-    /// The lower-case hex SHA-256 of the bytes sent, when it was computed.
+    /// The lower-case hex SHA-256 of the bytes sent, computed as they streamed when the
+    /// upload keeps a [journal](crate::UploadOptions::journal) (which records it); `None`
+    /// without one.
     pub fn sha256(&self) -> Option<&str> {
         self.sha256.as_deref()
     }

@@ -126,7 +126,9 @@ async fn open_body(
     let (index, size, observer) = (file.index, file.size, options.observer.clone());
     let control = control.clone();
     let buffers = control.buffers.clone();
-    file_body(file.path(), size, &buffers, move |chunk, sent| {
+    // The hash is for the journal: without one, nothing would record it.
+    let hash = options.journal.is_some();
+    file_body(file.path(), size, &buffers, hash, move |chunk, sent| {
         Counters::add(&control.counters.bytes_sent, chunk);
         if let Some(observer) = &observer
             && chunk > 0
@@ -138,7 +140,7 @@ async fn open_body(
 }
 
 /// A body of exactly `size` bytes of the file at `path`, opened and checked for one
-/// attempt, and where the SHA-256 of what it sends will be once all is read;
+/// attempt, and, with `hash`, where the SHA-256 of what it sends will be once all is read;
 /// `on_sent(chunk, sent)` hears of each chunk as it goes (its size, and the bytes of this
 /// body so far). Used by presigned transfers and the direct upload alike.
 ///
@@ -152,50 +154,57 @@ pub(crate) async fn file_body(
     path: &Path,
     size: u64,
     buffers: &Buffers,
+    hash: bool,
     on_sent: impl Fn(u64, u64) + Send + Sync + 'static,
 ) -> Result<(reqwest::Body, Digest), Error> {
     let fail = |source: io::Error| Error::local_file(path, source);
     let (owned, budget) = (path.to_path_buf(), buffers.clone());
     let runtime = tokio::runtime::Handle::current();
-    let opened = tokio::task::spawn_blocking(move || open_checked(&owned, size, &budget, &runtime))
-        .await
-        .map_err(|e| fail(io::Error::other(e)))?
-        .map_err(fail)?;
+    let opened =
+        tokio::task::spawn_blocking(move || open_checked(&owned, size, hash, &budget, &runtime))
+            .await
+            .map_err(|e| fail(io::Error::other(e)))?
+            .map_err(fail)?;
     let digest = Digest::default();
     let handle = match opened {
         Opened::Whole(bytes, sha256) => {
-            let _ = digest.set(sha256);
+            if let Some(sha256) = sha256 {
+                let _ = digest.set(sha256);
+            }
             on_sent(size, size);
             return Ok((reqwest::Body::from(bytes), digest));
         }
         Opened::Large(handle) => handle,
     };
 
-    let counted =
-        chunks(handle, size, buffers.clone(), digest.clone()).scan(0u64, move |sent, chunk| {
+    let counted = chunks(handle, size, buffers.clone(), hash.then(|| digest.clone())).scan(
+        0u64,
+        move |sent, chunk| {
             if let Ok(chunk) = &chunk {
                 *sent += chunk.len() as u64;
                 on_sent(chunk.len() as u64, *sent);
             }
             std::future::ready(Some(chunk))
-        });
+        },
+    );
     Ok((reqwest::Body::wrap_stream(counted), digest))
 }
 
 /// The `size` bytes of `handle`, read by a blocking task in chunks taken from `buffers`
-/// and hashed into `digest`, at most [`READ_AHEAD`] of them ahead of the reader.
+/// (and hashed into `digest`, if given), at most [`READ_AHEAD`] of them ahead of the
+/// reader.
 fn chunks(
     handle: std::fs::File,
     size: u64,
     buffers: Buffers,
-    digest: Digest,
+    digest: Option<Digest>,
 ) -> impl futures_util::Stream<Item = io::Result<Bytes>> + Send + 'static {
     let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(READ_AHEAD);
     let runtime = tokio::runtime::Handle::current();
     // Not awaited: it ends at the end of the file, or at its next send once the stream
     // (and so `rx`) is dropped.
     drop(tokio::task::spawn_blocking(move || {
-        pump(handle, size, &buffers, &runtime, &tx, &digest)
+        pump(handle, size, &buffers, &runtime, &tx, digest.as_deref())
     }));
     stream::unfold(rx, |mut rx| async move {
         let chunk = rx.recv().await?;
@@ -205,8 +214,8 @@ fn chunks(
 
 /// A file opened for one attempt.
 enum Opened {
-    /// All of a small file, and its SHA-256.
-    Whole(Bytes, String),
+    /// All of a small file, and its SHA-256 if asked for.
+    Whole(Bytes, Option<String>),
     /// A file larger than one chunk, to be read by [`pump`].
     Large(std::fs::File),
 }
@@ -220,6 +229,7 @@ enum Opened {
 fn open_checked(
     path: &Path,
     size: u64,
+    hash: bool,
     buffers: &Buffers,
     runtime: &tokio::runtime::Handle,
 ) -> io::Result<Opened> {
@@ -237,23 +247,23 @@ fn open_checked(
     let room = buffers.reserve_blocking(runtime, len);
     let mut buf = room.buffer();
     handle.read_exact(&mut buf).map_err(|e| shrank(e, size))?;
-    let sha256 = hex::encode(Sha256::digest(&buf));
+    let sha256 = hash.then(|| hex::encode(Sha256::digest(&buf)));
     Ok(Opened::Whole(room.freeze(buf), sha256))
 }
 
-/// Reads `size` bytes of `handle` in chunks into `tx`, hashing them into `digest`; a file
-/// that ends early is an error, bytes past `size` are never read.
+/// Reads `size` bytes of `handle` in chunks into `tx`, hashing them into `digest` if given;
+/// a file that ends early is an error, bytes past `size` are never read.
 fn pump(
     mut handle: std::fs::File,
     size: u64,
     buffers: &Buffers,
     runtime: &tokio::runtime::Handle,
     tx: &mpsc::Sender<io::Result<Bytes>>,
-    digest: &OnceLock<String>,
+    digest: Option<&OnceLock<String>>,
 ) {
     let chunk_size = buffers.chunk_size();
     let mut left = size;
-    let mut hasher = Sha256::new();
+    let mut hasher = digest.map(|digest| (digest, Sha256::new()));
     while left > 0 {
         // The body is gone (the attempt ended): take no room a live transfer may need.
         if tx.is_closed() {
@@ -264,9 +274,11 @@ fn pump(
         let mut buf = room.buffer();
         let chunk = match handle.read_exact(&mut buf) {
             Ok(()) => {
-                hasher.update(&buf);
-                if left == want as u64 {
-                    let _ = digest.set(hex::encode(hasher.finalize_reset()));
+                if let Some((digest, hasher)) = &mut hasher {
+                    hasher.update(&buf);
+                    if left == want as u64 {
+                        let _ = digest.set(hex::encode(hasher.finalize_reset()));
+                    }
                 }
                 Ok(room.freeze(buf))
             }
@@ -319,7 +331,7 @@ mod tests {
                 handle,
                 SIZE as u64,
                 buffers.clone(),
-                Digest::default(),
+                Some(Digest::default()),
             )));
         }
 
