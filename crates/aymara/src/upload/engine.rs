@@ -405,7 +405,9 @@ impl Run {
         };
         let mut first = Some(first);
         let (target, expired) = (Mutex::new(target), AtomicBool::new(false));
-        let attempts = inner.retry.run(
+        // Boxed: the attempts' future is large (the HTTP stack's included), and up to twice
+        // the limit of transfers wait for a slot without needing it yet.
+        let attempts = Box::pin(inner.retry.run(
             &inner.budget,
             "put_file",
             |number| {
@@ -454,7 +456,7 @@ impl Run {
                     error,
                 });
             },
-        );
+        ));
         let result = tokio::select! {
             biased;
             result = attempts => Some(result),

@@ -1,6 +1,7 @@
 //! Between planning and presigning: the files the journal says are stored already are set
 //! aside, so a re-run sends only what is missing.
 
+use std::cell::{Cell, RefCell};
 use std::io::{self, Read};
 use std::path::Path;
 
@@ -27,15 +28,33 @@ pub(crate) async fn split(
     let checksum = options.checksum;
     let workspace = options.workspace_uuid.clone();
     tokio::task::spawn_blocking(move || {
-        let mut send = Vec::with_capacity(planned.len());
+        // In place: a second list of every planned file would double what planning holds.
+        let mut send = planned;
+        let (found, failure) = (Cell::new(None), RefCell::new(None));
         let mut skip = Vec::new();
-        for file in planned {
-            match find(&*journal, &file, checksum, workspace.as_deref())? {
-                Some(skipped) => skip.push((file, skipped)),
-                None => send.push(file),
+        let skipped = send.extract_if(.., |file| {
+            if failure.borrow().is_some() {
+                return false;
             }
+            match find(&*journal, file, checksum, workspace.as_deref()) {
+                Ok(Some(entry)) => {
+                    found.set(Some(entry));
+                    true
+                }
+                Ok(None) => false,
+                Err(error) => {
+                    *failure.borrow_mut() = Some(error);
+                    false
+                }
+            }
+        });
+        for file in skipped {
+            skip.extend(found.take().map(|entry| (file, entry)));
         }
-        Ok((send, skip))
+        match failure.into_inner() {
+            Some(error) => Err(error),
+            None => Ok((send, skip)),
+        }
     })
     .await
     .map_err(|join| Error::Config(format!("planning was interrupted: {join}")))?

@@ -46,6 +46,10 @@ struct State {
     file: Option<File>,
     /// Hash of a normalized path → where its latest line is: offset, length.
     index: HashMap<u64, (u64, u32)>,
+    /// Lines appended since the last lookup, in order, as (key, offset, length): indexed
+    /// only when a lookup needs them, so that an upload of a million new files grows a
+    /// list, not a hash map (which needs twice its size while it grows).
+    recorded: Vec<(u64, u64, u32)>,
     /// Where the next line goes.
     end: u64,
     /// A failed append that could not be cut back: later ones would be glued to it.
@@ -138,6 +142,7 @@ impl FileJournal {
             state: Mutex::new(State {
                 file: file.into(),
                 index: scan.index,
+                recorded: Vec::new(),
                 end: scan.end,
                 broken: false,
             }),
@@ -159,7 +164,7 @@ impl FileJournal {
 
     /// How many distinct paths it has entries for.
     pub fn len(&self) -> usize {
-        self.state().index.len()
+        self.state().indexed().len()
     }
 
     /// Whether it has no entry.
@@ -180,10 +185,20 @@ impl FileJournal {
     }
 }
 
+impl State {
+    /// The index, with the lines recorded since the last lookup in it.
+    fn indexed(&mut self) -> &HashMap<u64, (u64, u32)> {
+        for (key, offset, len) in self.recorded.drain(..) {
+            self.index.insert(key, (offset, len));
+        }
+        &self.index
+    }
+}
+
 impl Journal for FileJournal {
     fn find(&self, query: &JournalQuery<'_>) -> io::Result<Option<JournalEntry>> {
         let mut state = self.state();
-        let Some(&(offset, len)) = state.index.get(&key(query.local_file_path())) else {
+        let Some(&(offset, len)) = state.indexed().get(&key(query.local_file_path())) else {
             return Ok(None);
         };
         let Some(file) = state.file.as_mut() else {
@@ -225,7 +240,9 @@ impl Journal for FileJournal {
             }
             return Err(self.error(error));
         }
-        state.index.insert(key(entry.local_file_path()), (end, len));
+        state
+            .recorded
+            .push((key(entry.local_file_path()), end, len));
         state.end += u64::from(len);
         Ok(())
     }
