@@ -95,6 +95,7 @@ pub fn run() -> Result<Vec<&'static str>> {
     let bench = crate::bench::run(crate::bench::Options {
         quick: true,
         runs: None,
+        case: None,
     });
     if let Err(e) = &bench {
         eprintln!("error: {e:#}");

@@ -45,6 +45,10 @@ enum Command {
         /// Runs per contender (default: 5; 3 for the Python SDK).
         #[arg(long, value_name = "N", conflicts_with = "quick")]
         runs: Option<usize>,
+        /// Only this case (its id in xtask/src/bench/cases.rs): prints its rows, judges no
+        /// target, writes nothing.
+        #[arg(long, value_name = "ID")]
+        case: Option<String>,
     },
     /// (Used by the bench.) Run PROGRAM, measure it, write its usage to USAGE.
     #[command(name = xtask::bench::measure::HELPER, hide = true)]
@@ -71,8 +75,11 @@ fn main() -> ExitCode {
             eprintln!("{tools:#?}");
             ExitCode::SUCCESS
         }),
-        Command::Bench { quick, runs } => {
-            xtask::bench::run(xtask::bench::Options { quick, runs }).map(|()| ExitCode::SUCCESS)
+        Command::Bench { quick, runs, case } => {
+            // Lives for the whole run; `Options` stays `Copy`.
+            let case = case.map(|id| &*Box::leak(id.into_boxed_str()));
+            xtask::bench::run(xtask::bench::Options { quick, runs, case })
+                .map(|()| ExitCode::SUCCESS)
         }
         Command::Measure {
             usage,

@@ -48,6 +48,9 @@ pub struct Options {
     pub quick: bool,
     /// Runs per contender instead of each case's own count.
     pub runs: Option<usize>,
+    /// Only the case with this id: its rows are printed, no target is judged and nothing
+    /// is written (targets may compare with other cases).
+    pub case: Option<&'static str>,
 }
 
 impl Options {
@@ -83,8 +86,13 @@ impl Options {
 /// When the case table is inconsistent, a contender fails or uploads the wrong bytes, or the
 /// bench cannot run at all.
 pub fn run(options: Options) -> Result<()> {
-    let cases = cases::all(options);
+    let mut cases = cases::all(options);
     case::validate(&cases)?;
+    if let Some(id) = options.case {
+        let ids: Vec<&str> = cases.iter().map(|c| c.id).collect();
+        cases.retain(|c| c.id == id);
+        anyhow::ensure!(!cases.is_empty(), "no case `{id}`; the cases are {ids:?}");
+    }
     let root = crate::workspace_root();
     if release::build(&root, options)? == release::Next::Done {
         return Ok(());
@@ -107,6 +115,10 @@ pub fn run(options: Options) -> Result<()> {
     work.close()
         .context("cannot remove the bench's temporary directory")?;
 
+    if options.case.is_some() {
+        println!("{}", table::markdown(&rows, &[], false));
+        return Ok(());
+    }
     let verdicts = target::judge(&cases, &rows)?;
     let table = table::markdown(&rows, &verdicts, options.quick);
     println!("{table}");

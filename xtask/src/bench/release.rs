@@ -49,6 +49,9 @@ pub fn build(root: &Path, options: Options) -> Result<Next> {
     if let Some(runs) = options.runs {
         command.arg("--runs").arg(runs.to_string());
     }
+    if let Some(case) = options.case {
+        command.args(["--case", case]);
+    }
     let status = command
         .current_dir(root)
         .status()
