@@ -39,6 +39,7 @@ mod client;
 pub mod display;
 mod error;
 mod files;
+mod lock;
 mod retry;
 pub mod types;
 mod upload;

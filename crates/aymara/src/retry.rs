@@ -20,6 +20,7 @@ use http::StatusCode;
 use http::header::{HeaderMap, RETRY_AFTER};
 
 use crate::Error;
+use crate::lock::lock;
 
 /// Retries after the first attempt, unless configured otherwise.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
@@ -141,7 +142,7 @@ impl Default for RetryBudget {
 impl RetryBudget {
     /// Takes the cost of one retry, if the bucket can pay it.
     fn withdraw(&self, cost: u32) -> bool {
-        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tokens = lock(&self.tokens);
         if *tokens < cost {
             return false;
         }
@@ -151,13 +152,13 @@ impl RetryBudget {
 
     /// Gives back `amount` after a success, up to the bucket's size.
     fn deposit(&self, amount: u32) {
-        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tokens = lock(&self.tokens);
         *tokens = tokens.saturating_add(amount).min(RETRY_BUDGET);
     }
 
     #[cfg(test)]
     pub(crate) fn available(&self) -> u32 {
-        *self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+        *lock(&self.tokens)
     }
 }
 

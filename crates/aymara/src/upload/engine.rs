@@ -16,7 +16,7 @@
 use std::collections::VecDeque;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -26,6 +26,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ApiErrorKind;
+use crate::lock::lock;
 use crate::retry::RetryHint;
 use crate::upload::ahead;
 use crate::upload::buffers::Buffers;
@@ -105,10 +106,6 @@ impl Control {
             _ => OutcomeKind::Cancelled,
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// How a file left presigning.

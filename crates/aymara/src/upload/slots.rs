@@ -11,6 +11,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 use crate::Error;
+use crate::lock::lock;
 use crate::upload::engine::Control;
 use crate::upload::limiter::{AdaptiveLimit, Change, MAX_CONCURRENCY, Sample};
 use crate::upload::options::Concurrency;
@@ -105,7 +106,7 @@ impl Slots {
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.state)
     }
 
     /// Gives a slot back, taking it out of circulation if the limit went down meanwhile.

@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use super::{Journal, JournalEntry, JournalQuery, normalize};
+use crate::lock::lock;
 use crate::{Error, display};
 
 /// The provided [`Journal`]: a JSON-lines file, locked while open.
@@ -173,7 +174,7 @@ impl FileJournal {
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.state)
     }
 
     /// An io error that names the journal.
