@@ -1,7 +1,7 @@
 //! Between planning and presigning: the files the journal says are stored already are set
 //! aside, so a re-run sends only what is missing.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::io::{self, Read};
 use std::path::Path;
 
@@ -30,10 +30,12 @@ pub(crate) async fn split(
     tokio::task::spawn_blocking(move || {
         // In place: a second list of every planned file would double what planning holds.
         let mut send = planned;
-        let (found, failure) = (Cell::new(None), RefCell::new(None));
+        // What the closure found, handed to the loop body; and the first error, after which
+        // nothing more is asked.
+        let (found, mut failure) = (Cell::new(None), None);
         let mut skip = Vec::new();
         let skipped = send.extract_if(.., |file| {
-            if failure.borrow().is_some() {
+            if failure.is_some() {
                 return false;
             }
             match find(&*journal, file, checksum, workspace.as_deref()) {
@@ -43,7 +45,7 @@ pub(crate) async fn split(
                 }
                 Ok(None) => false,
                 Err(error) => {
-                    *failure.borrow_mut() = Some(error);
+                    failure = Some(error);
                     false
                 }
             }
@@ -51,7 +53,7 @@ pub(crate) async fn split(
         for file in skipped {
             skip.extend(found.take().map(|entry| (file, entry)));
         }
-        match failure.into_inner() {
+        match failure {
             Some(error) => Err(error),
             None => Ok((send, skip)),
         }
