@@ -58,6 +58,9 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<OsString>,
     },
+    /// (Used by the bench.) PUT the file at PATH to URL with reqwest alone.
+    #[command(name = xtask::bench::bare_put::HELPER, hide = true)]
+    BarePut { url: String, path: PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -86,6 +89,9 @@ fn main() -> ExitCode {
             program,
             args,
         } => xtask::bench::measure::child(&usage, &program, &args),
+        Command::BarePut { url, path } => {
+            xtask::bench::bare_put::run(&url, &path).map(|()| ExitCode::SUCCESS)
+        }
         Command::Ci => xtask::ci::run().map(|failed| {
             if failed.is_empty() {
                 eprintln!("all checks passed");

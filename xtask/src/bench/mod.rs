@@ -12,12 +12,13 @@
 //! the bench and every contender still work, judges no target and writes nothing.
 //!
 //! Where things are: `cases.rs` the table, `case.rs` what an entry holds, `contender/` how
-//! each program is started, `data.rs` the generated files, `runner.rs` the runs,
+//! each program is started, `bare_put.rs` the bare `reqwest` contender, `data.rs` the generated files, `runner.rs` the runs,
 //! `measure.rs` one child's cost, `verify.rs` the store check, `sample.rs` and `metric.rs`
 //! what a run gave and the table's columns, `target.rs` the targets, `table.rs` the
 //! Markdown, `machine.rs` and `benchmarks_md.rs` the BENCHMARKS.md header and markers,
 //! `release.rs` the optimized build.
 
+pub mod bare_put;
 mod benchmarks_md;
 mod case;
 mod cases;

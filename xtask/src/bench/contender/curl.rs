@@ -66,7 +66,7 @@ pub fn command(at: &Invocation, args: &[String]) -> Result<Command> {
 }
 
 /// `aymara files create --json` for one batch: each path's presigned URL, in order.
-fn presign(at: &Invocation, batch: &[PathBuf]) -> Result<Vec<String>> {
+pub(super) fn presign(at: &Invocation, batch: &[PathBuf]) -> Result<Vec<String>> {
     let mut command = Command::new(&at.programs.cli);
     let output = api_env(&mut command)
         .args(["files", "create", "--json", "--base-url", at.base_url])

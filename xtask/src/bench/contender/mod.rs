@@ -1,6 +1,7 @@
 //! The programs the bench measures, and how each is started for one run.
 
 mod aymara;
+mod bare;
 mod curl;
 mod python;
 
@@ -13,6 +14,7 @@ use super::data::{DataSet, DataSpec};
 
 /// The ids the constructors below give, for targets to name rows by.
 pub const AYMARA: &str = "aymara";
+pub const BARE: &str = "reqwest";
 pub const CURL: &str = "curl";
 pub const PYTHON: &str = "python";
 
@@ -48,6 +50,9 @@ pub enum Tool {
     Curl,
     /// The official Python SDK's upload helper in a loop: `python SCRIPT LIST [args]`.
     Python,
+    /// One file PUT with reqwest alone (`xtask/src/bench/bare_put.rs`) to a URL presigned
+    /// beforehand (untimed): the floor of the HTTP stack the SDK is built on.
+    Bare,
 }
 
 /// What a contender's command is built from, for one run.
@@ -83,6 +88,10 @@ impl Contender {
         Contender::new(PYTHON, Tool::Python)
     }
 
+    pub fn bare() -> Contender {
+        Contender::new(BARE, Tool::Bare)
+    }
+
     fn new(id: &'static str, tool: Tool) -> Contender {
         Contender {
             id,
@@ -98,6 +107,7 @@ impl Contender {
             Tool::Aymara => aymara::LABEL.to_owned(),
             Tool::Curl => curl::label(data),
             Tool::Python => python::LABEL.to_owned(),
+            Tool::Bare => bare::LABEL.to_owned(),
         };
         std::iter::once(tool)
             .chain(self.args.iter().cloned())
@@ -109,6 +119,7 @@ impl Contender {
     pub fn note(&self, data: DataSpec) -> Option<String> {
         match self.tool {
             Tool::Curl => curl::note(data),
+            Tool::Bare => Some(bare::NOTE.to_owned()),
             Tool::Aymara | Tool::Python => None,
         }
     }
@@ -119,6 +130,7 @@ impl Contender {
             Tool::Aymara => aymara::command(at, &self.args),
             Tool::Curl => curl::command(at, &self.args)?,
             Tool::Python => python::command(at, &self.args)?,
+            Tool::Bare => bare::command(at, &self.args)?,
         };
         command.current_dir(at.dir);
         Ok(command)
