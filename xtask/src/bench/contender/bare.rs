@@ -7,7 +7,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use super::{Invocation, curl};
+use super::{Invocation, presign};
 use crate::bench::bare_put;
 
 pub const LABEL: &str = "reqwest alone, presigned";
@@ -24,7 +24,7 @@ pub fn command(at: &Invocation, args: &[String]) -> Result<Command> {
             paths.len()
         );
     };
-    let url = curl::presign(at, std::slice::from_ref(path))?
+    let url = presign(at, std::slice::from_ref(path))?
         .pop()
         .context("no URL for the file")?;
     let xtask = std::env::current_exe().context("cannot find the xtask binary")?;

@@ -6,10 +6,10 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use aymara::{INITIAL_CONCURRENCY, MAX_BATCH_SIZE};
 
-use super::{Invocation, api_env};
+use super::{Invocation, presign};
 use crate::bench::data::DataSpec;
 
 /// `curl -T` for one file; for more, `curl --parallel` at the CLI's former fixed default of 8
@@ -63,44 +63,6 @@ pub fn command(at: &Invocation, args: &[String]) -> Result<Command> {
     let mut command = Command::new("curl");
     command.arg("--config").arg(&config).args(args);
     Ok(command)
-}
-
-/// `aymara files create --json` for one batch: each path's presigned URL, in order.
-pub(super) fn presign(at: &Invocation, batch: &[PathBuf]) -> Result<Vec<String>> {
-    let mut command = Command::new(&at.programs.cli);
-    let output = api_env(&mut command)
-        .args(["files", "create", "--json", "--base-url", at.base_url])
-        .args(batch)
-        .current_dir(at.dir)
-        .output()
-        .context("cannot run aymara files create")?;
-    if !output.status.success() {
-        bail!(
-            "aymara files create failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    let answer: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .context("aymara files create --json printed something that is not JSON")?;
-    let files = answer["files"]
-        .as_array()
-        .context("aymara files create --json: no `files` array")?;
-    if files.len() != batch.len() {
-        bail!(
-            "aymara files create: {} URLs for {} files",
-            files.len(),
-            batch.len()
-        );
-    }
-    files
-        .iter()
-        .map(|file| {
-            file["file_url"]
-                .as_str()
-                .map(str::to_owned)
-                .context("aymara files create --json: a file without `file_url`")
-        })
-        .collect()
 }
 
 /// Escapes a value for a double-quoted string in a curl config file.

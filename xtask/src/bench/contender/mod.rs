@@ -8,7 +8,7 @@ mod python;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 
 use super::data::{DataSet, DataSpec};
 
@@ -144,4 +144,42 @@ fn api_env(command: &mut Command) -> &mut Command {
         .env("AYMARA_AI_API_KEY", API_KEY)
         .env_remove("AYMARA_AI_BASE_URL")
         .env_remove("RUST_LOG")
+}
+
+/// `aymara files create --json` for one batch: each path's presigned URL, in order.
+fn presign(at: &Invocation, batch: &[PathBuf]) -> Result<Vec<String>> {
+    let mut command = Command::new(&at.programs.cli);
+    let output = api_env(&mut command)
+        .args(["files", "create", "--json", "--base-url", at.base_url])
+        .args(batch)
+        .current_dir(at.dir)
+        .output()
+        .context("cannot run aymara files create")?;
+    if !output.status.success() {
+        bail!(
+            "aymara files create failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .context("aymara files create --json printed something that is not JSON")?;
+    let files = answer["files"]
+        .as_array()
+        .context("aymara files create --json: no `files` array")?;
+    if files.len() != batch.len() {
+        bail!(
+            "aymara files create: {} URLs for {} files",
+            files.len(),
+            batch.len()
+        );
+    }
+    files
+        .iter()
+        .map(|file| {
+            file["file_url"]
+                .as_str()
+                .map(str::to_owned)
+                .context("aymara files create --json: a file without `file_url`")
+        })
+        .collect()
 }
