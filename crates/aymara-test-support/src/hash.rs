@@ -1,4 +1,5 @@
-//! SHA-256 as the emulator, the mock and the journal record it: lowercase hex.
+//! Content hashes as lowercase hex: SHA-256 as the emulator and the mock record what they
+//! received, BLAKE3 as the upload's journal records what it sent.
 
 use std::path::Path;
 
@@ -15,4 +16,18 @@ pub fn sha256_file(path: impl AsRef<Path>) -> String {
     let bytes =
         std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     sha256_hex(bytes)
+}
+
+/// Lowercase hex BLAKE3 of the file at `path`, as the journal records it; panics naming the
+/// path if it cannot be read.
+pub fn blake3_file(path: impl AsRef<Path>) -> String {
+    let path = path.as_ref();
+    let bytes =
+        std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    blake3_hex(bytes)
+}
+
+/// Lowercase hex BLAKE3 of `bytes`.
+pub fn blake3_hex(bytes: impl AsRef<[u8]>) -> String {
+    blake3::hash(bytes.as_ref()).to_hex().to_string()
 }

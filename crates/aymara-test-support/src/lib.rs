@@ -38,7 +38,7 @@ pub mod scripted;
 use std::path::{Path, PathBuf};
 
 pub use form::{FormPart, multipart};
-pub use hash::{sha256_file, sha256_hex};
+pub use hash::{blake3_file, blake3_hex, sha256_file, sha256_hex};
 pub use process::{Announces, ServerProcess};
 pub use tree::{copy_tree, files_under, write_file};
 

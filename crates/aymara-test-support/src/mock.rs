@@ -35,6 +35,9 @@ pub struct Canned {
     /// Extra headers.
     pub headers: Vec<(String, String)>,
     body: Payload,
+    /// How long the answer waits (tokio time) once the request is read; `None` never
+    /// answers.
+    delay: Option<Duration>,
 }
 
 /// What a scripted answer's body is.
@@ -68,6 +71,7 @@ impl Canned {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
             body: Payload::Bytes(body.to_string().into_bytes()),
+            delay: Some(Duration::ZERO),
         }
     }
 
@@ -85,6 +89,7 @@ impl Canned {
             status,
             headers: vec![("content-type".into(), content_type.into())],
             body: Payload::Bytes(body.into()),
+            delay: Some(Duration::ZERO),
         }
     }
 
@@ -104,6 +109,7 @@ impl Canned {
                 len,
                 served: served.clone(),
             },
+            delay: Some(Duration::ZERO),
         };
         (canned, served)
     }
@@ -121,6 +127,35 @@ impl Canned {
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.into(), value.into()));
         self
+    }
+
+    /// A store's `200 OK`, as it answers a PUT it stored.
+    pub fn stored() -> Self {
+        Self::raw(200, "text/plain", "")
+    }
+
+    /// The same answer, sent only `delay` (tokio time) after the request was read: a
+    /// straggler.
+    pub fn after(mut self, delay: Duration) -> Self {
+        self.delay = Some(delay);
+        self
+    }
+
+    /// No answer at all: the request is read, and the connection is left hanging.
+    pub fn never() -> Self {
+        Self {
+            delay: None,
+            ..Self::stored()
+        }
+    }
+
+    /// Waits as long as the answer should.
+    pub(crate) async fn wait(&self) {
+        match self.delay {
+            Some(delay) if delay.is_zero() => {}
+            Some(delay) => tokio::time::sleep(delay).await,
+            None => std::future::pending().await,
+        }
     }
 
     pub(crate) fn into_response(self) -> Response {
@@ -398,7 +433,10 @@ async fn store(
     });
     let scripted = lock(&shared.put_script).pop_front();
     match scripted {
-        Some(canned) => canned.into_response(),
+        Some(canned) => {
+            canned.wait().await;
+            canned.into_response()
+        }
         None => (StatusCode::OK, [("etag", "\"mock\"")]).into_response(),
     }
 }

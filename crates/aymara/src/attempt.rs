@@ -1,8 +1,8 @@
 //! One attempt at one HTTP exchange, the same way for API calls and presigned transfers:
 //! its tracing span, its time limit, and what is recorded about its answer.
 //!
-//! Retrying is [`RetryPolicy::run`](crate::retry::RetryPolicy::run)'s job; it numbers the
-//! attempts, so `attempt` means the same in every log line.
+//! The loops that retry (an API call's, a file's transfer) number the attempts with
+//! [`Retries`](crate::retry::Retries), so `attempt` means the same in every log line.
 
 use std::future::Future;
 use std::time::Duration;
@@ -28,8 +28,9 @@ pub(crate) struct Attempt<'a> {
     pub number: u32,
     /// The URL, already redacted: for the timeout error.
     pub url: &'a str,
-    /// The whole attempt's limit, reading the answer included.
-    pub limit: Duration,
+    /// The whole attempt's limit, reading the answer included; `None` when the exchange
+    /// keeps its own (a transfer's watchdog).
+    pub limit: Option<Duration>,
     /// The file it concerns, for transfers.
     pub file_uuid: Option<&'a str>,
 }
@@ -50,12 +51,15 @@ impl Attempt<'_> {
         );
         let (url, limit) = (self.url, self.limit);
         async move {
-            let result = match tokio::time::timeout(limit, exchange).await {
-                Ok(result) => result,
-                Err(_elapsed) => Err(Error::Timeout {
-                    url: url.to_owned(),
-                    after: limit,
-                }),
+            let result = match limit {
+                Some(limit) => match tokio::time::timeout(limit, exchange).await {
+                    Ok(result) => result,
+                    Err(_elapsed) => Err(Error::Timeout {
+                        url: url.to_owned(),
+                        after: limit,
+                    }),
+                },
+                None => exchange.await,
             };
             let span = tracing::Span::current();
             let (status, request_id) = match &result {

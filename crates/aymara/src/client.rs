@@ -1,11 +1,9 @@
 //! [`Client`] and its builder: configuration, validated once at `build()`.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
-use url::Url;
-
+use crate::api::{Api, Inner};
 use crate::files::Files;
 use crate::retry::{DEFAULT_MAX_RETRIES, RetryBudget, RetryPolicy};
 use crate::{Error, urls};
@@ -16,8 +14,8 @@ pub const API_KEY_ENV: &str = "AYMARA_AI_API_KEY";
 pub const BASE_URL_ENV: &str = "AYMARA_AI_BASE_URL";
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.aymara.ai";
-/// Default limit on one API call, its answer included. A transfer gets this plus one second
-/// per [`MIN_TRANSFER_RATE`](crate::MIN_TRANSFER_RATE) bytes of its file.
+/// Default limit on one API call, its answer included. A transfer is cut off sooner if it
+/// stalls, and never later than this plus one second per 64 KiB of its file.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default limit on opening a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -43,29 +41,17 @@ pub(crate) const USER_AGENT: &str = concat!("aymara-rust/", env!("CARGO_PKG_VERS
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) api: aymara_api::Client,
-    /// For presigned PUTs, without the key: a pool of its own (with a custom client, the
-    /// same pool as `api`). In production the store is another host anyway; when both are
-    /// one host (the emulator), transfers then never reuse a connection whose read buffer
-    /// grew to hold a presign answer.
-    pub(crate) http: reqwest::Client,
-    pub(crate) base_url: Url,
-    pub(crate) timeout: Duration,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) budget: RetryBudget,
+    pub(crate) api: Api,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.api.inner;
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url.as_str())
+            .field("base_url", &inner.base_url.as_str())
             .field("api_key", &"<redacted>")
-            .field("timeout", &self.inner.timeout)
-            .field("max_retries", &self.inner.retry.max_retries)
+            .field("timeout", &inner.timeout)
+            .field("max_retries", &inner.retry.max_retries)
             .finish()
     }
 }
@@ -84,12 +70,14 @@ impl Client {
     /// The Files API: `create` (presign only), `upload` (the whole job), and the rest of
     /// the Files resource.
     pub fn files(&self) -> Files {
-        Files::new(self.clone())
+        Files {
+            api: self.api.clone(),
+        }
     }
 
     /// The base URL API calls go to.
     pub fn base_url(&self) -> &str {
-        self.inner.base_url.as_str()
+        self.api.inner.base_url.as_str()
     }
 }
 
@@ -177,9 +165,10 @@ impl ClientBuilder {
     }
 
     /// Limit on one attempt at an API call, reading its answer included. Default 60 s. One
-    /// attempt at a transfer gets this plus one second per
-    /// [`MIN_TRANSFER_RATE`](crate::MIN_TRANSFER_RATE) bytes of the file, so a large file on
-    /// a slow link has the time it needs, and a store that stalls is still cut off.
+    /// attempt at a transfer is cut off as soon as it stalls (it waits far longer than its
+    /// peers to connect, to send a chunk or for its answer), and never gets more network
+    /// time than this plus one second per 64 KiB of the file, so a large file on a slow link
+    /// has the time it needs while its bytes move.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -236,14 +225,14 @@ impl ClientBuilder {
                 http_client(connect_timeout, Pool::Transfers)?,
             ),
         };
-        let api = aymara_api::Client::new_with_client(
+        let generated = aymara_api::Client::new_with_client(
             base_url.as_str().trim_end_matches('/'),
             api_http,
             api_key,
         );
         Ok(Client {
-            inner: Arc::new(Inner {
-                api,
+            api: Api::new(Inner {
+                generated,
                 http,
                 base_url,
                 timeout,
@@ -352,8 +341,8 @@ mod tests {
     fn defaults_are_the_official_ones() {
         let client = Client::builder().api_key("k").build().unwrap();
         assert_eq!(client.base_url(), "https://api.aymara.ai/");
-        assert_eq!(client.inner.timeout, Duration::from_secs(60));
-        assert_eq!(client.inner.retry.max_retries, 2);
+        assert_eq!(client.api.inner.timeout, Duration::from_secs(60));
+        assert_eq!(client.api.inner.retry.max_retries, 2);
         assert_eq!(
             USER_AGENT,
             format!("aymara-rust/{}", env!("CARGO_PKG_VERSION"))

@@ -32,20 +32,25 @@
 //! release never forces a breaking release of this one.
 #![deny(missing_docs)]
 
+mod api;
 mod attempt;
 #[cfg(feature = "blocking")]
 pub mod blocking;
+mod body;
 mod client;
 pub mod display;
 mod error;
 mod files;
 mod lock;
+mod plan;
 mod retry;
 pub mod types;
 mod upload;
 mod urls;
 
+pub use api::Response;
 pub use aymara_api::{API_BODY_LIMIT, ERROR_BODY_LIMIT};
+pub use body::MAX_BUFFERED_BYTES;
 pub use client::{
     API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TIMEOUT,
@@ -55,15 +60,16 @@ pub use error::{
     StorageError,
 };
 pub use files::{
-    DEFAULT_WAIT_DEADLINE, DirectUpload, FileList, Files, ListOptions, MAX_PAGE_SIZE, Response,
-    WaitOptions, WaitOutcome,
+    DEFAULT_WAIT_DEADLINE, DirectUpload, FileList, Files, ListOptions, MAX_PAGE_SIZE, WaitOptions,
+    WaitOutcome,
 };
+pub use plan::MAX_FILE_SIZE;
 pub use retry::{DEFAULT_MAX_RETRIES, RETRY_BUDGET, RETRY_COST, TIMEOUT_RETRY_COST};
 pub use upload::{
     FileJournal, INITIAL_CONCURRENCY, Journal, JournalEntry, JournalQuery, MAX_BATCH_SIZE,
-    MAX_BUFFERED_BYTES, MAX_CONCURRENCY, MAX_FILE_SIZE, MIN_TRANSFER_RATE, OutcomeKind, PlanAction,
-    PlanEntry, ProgressEvent, ProgressObserver, SkippedFile, Upload, UploadControl, UploadHandle,
-    UploadOptions, UploadOutcome, UploadPlan, UploadProgress, UploadReport, UploadedFile,
+    MAX_CONCURRENCY, OutcomeKind, PlanAction, PlanEntry, ProgressEvent, ProgressObserver,
+    SkippedFile, Upload, UploadControl, UploadHandle, UploadOptions, UploadOutcome, UploadPlan,
+    UploadProgress, UploadReport, UploadedFile,
 };
 
 /// The README's Rust examples, compiled as doctests so they stay true.

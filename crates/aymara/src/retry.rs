@@ -1,5 +1,7 @@
 //! The retry policy and the retry budget, in one place for every API call and every
-//! presigned transfer.
+//! presigned transfer. The policy answers one question, "may this attempt be tried again,
+//! and after how long?"; the loops that make attempts (an API call's, a file's transfer)
+//! ask it and do the waiting themselves.
 //!
 //! The policy follows the official SDKs: connection errors, timeouts, 408, 409, 429 and every
 //! 5xx are retried; `x-should-retry: true/false` overrides the status rule; the server's
@@ -12,12 +14,8 @@
 //! one token if it needed none. When the bucket cannot pay, the error is returned at once: an
 //! outage fails fast instead of multiplying retries across thousands of files.
 
-use std::future::Future;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime};
-
-use http::StatusCode;
-use http::header::{HeaderMap, RETRY_AFTER};
+use std::time::Duration;
 
 use crate::Error;
 use crate::lock::lock;
@@ -26,8 +24,6 @@ use crate::lock::lock;
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
 const INITIAL_DELAY: Duration = Duration::from_millis(500);
 const MAX_DELAY: Duration = Duration::from_secs(8);
-/// Longest server-requested delay honoured; a longer one falls back to the backoff.
-const MAX_SERVER_DELAY: Duration = Duration::from_secs(60);
 
 /// Tokens in a client's retry budget when it starts, and at most.
 pub const RETRY_BUDGET: u32 = 500;
@@ -35,88 +31,6 @@ pub const RETRY_BUDGET: u32 = 500;
 pub const RETRY_COST: u32 = 5;
 /// Tokens one retry after a timeout costs.
 pub const TIMEOUT_RETRY_COST: u32 = 10;
-
-/// What a failed attempt tells the policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RetryHint {
-    /// Whether another attempt may succeed.
-    pub retryable: bool,
-    /// How long the server asked us to wait first.
-    pub after: Option<Duration>,
-    /// Whether the attempt timed out (a retry costs more).
-    pub timed_out: bool,
-}
-
-impl RetryHint {
-    pub(crate) fn transient() -> Self {
-        Self {
-            retryable: true,
-            after: None,
-            timed_out: false,
-        }
-    }
-
-    pub(crate) fn timeout() -> Self {
-        Self {
-            timed_out: true,
-            ..Self::transient()
-        }
-    }
-
-    pub(crate) fn permanent() -> Self {
-        Self {
-            retryable: false,
-            ..Self::transient()
-        }
-    }
-}
-
-/// The official rule for a status alone.
-pub(crate) fn hint_from_status(status: StatusCode) -> RetryHint {
-    let retryable = matches!(status.as_u16(), 408 | 409 | 429) || status.is_server_error();
-    RetryHint {
-        retryable,
-        ..RetryHint::transient()
-    }
-}
-
-/// Reads the retry verdict and delay from a response's status and headers.
-pub(crate) fn hint_from_response(status: StatusCode, headers: &HeaderMap) -> RetryHint {
-    let by_status = hint_from_status(status).retryable;
-    let retryable = match headers.get("x-should-retry").map(|v| v.as_bytes()) {
-        Some(b"true") => true,
-        Some(b"false") => false,
-        _ => by_status,
-    };
-    RetryHint {
-        retryable,
-        after: server_delay(headers, SystemTime::now()),
-        timed_out: false,
-    }
-}
-
-/// The delay the server asked for, if it is one we honour (0 to 60 s).
-pub(crate) fn server_delay(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let text = |name| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    let delay = if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        Duration::try_from_secs_f64(ms / 1000.0).ok()
-    } else if let Some(value) = text(RETRY_AFTER.as_str()) {
-        match value.parse::<f64>() {
-            Ok(secs) => Duration::try_from_secs_f64(secs).ok(),
-            Err(_) => httpdate::parse_http_date(value)
-                .ok()
-                .map(|at| at.duration_since(now).unwrap_or(Duration::ZERO)),
-        }
-    } else {
-        None
-    };
-    delay.filter(|d| *d <= MAX_SERVER_DELAY)
-}
 
 /// The backoff before retry number `retry` (0 for the first retry), before jitter.
 pub(crate) fn backoff(retry: u32) -> Duration {
@@ -169,138 +83,122 @@ pub(crate) struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The delay before retry number `retry`, given what the failed attempt said.
-    pub(crate) fn delay(&self, retry: u32, hint: RetryHint) -> Duration {
-        hint.after.unwrap_or_else(|| {
+    /// Whether attempt number `attempt` (1 for the first), which failed with `error`, may be
+    /// tried again, and after how long: the server's delay if it gave one, else the backoff
+    /// with jitter.
+    pub(crate) fn next_delay(&self, error: &Error, attempt: u32) -> Option<Duration> {
+        let hint = error.retry_hint();
+        if !hint.retryable || attempt > self.max_retries {
+            return None;
+        }
+        Some(hint.after.unwrap_or_else(|| {
             let jitter = 1.0 - 0.25 * fastrand::f64();
-            backoff(retry).mul_f64(jitter)
-        })
+            backoff(attempt.saturating_sub(1)).mul_f64(jitter)
+        }))
+    }
+}
+
+/// The retries of one operation (an API call, or one file's transfer): the number of the
+/// attempt it is on, and what its retries cost the budget so far.
+#[derive(Debug)]
+pub(crate) struct Retries<'a> {
+    policy: RetryPolicy,
+    budget: &'a RetryBudget,
+    operation: &'static str,
+    attempt: u32,
+    spent: u32,
+}
+
+impl<'a> Retries<'a> {
+    /// Before the first attempt of `operation`.
+    pub(crate) fn new(
+        policy: RetryPolicy,
+        budget: &'a RetryBudget,
+        operation: &'static str,
+    ) -> Self {
+        Self {
+            policy,
+            budget,
+            operation,
+            attempt: 1,
+            spent: 0,
+        }
     }
 
-    /// Runs `attempt` until it succeeds, fails for good, the retries are used up or the
-    /// budget cannot pay for another. `attempt` gets the attempt number (1 for the first).
-    /// Each retry is logged once, the same way for every operation (`attempt` is the attempt
-    /// that failed), and told to `on_retry` with the number of the attempt about to start and
-    /// the delay before it.
-    pub(crate) async fn run<T, F, Fut>(
-        &self,
-        budget: &RetryBudget,
-        operation: &'static str,
-        mut attempt: F,
-        mut on_retry: impl FnMut(u32, &Error, Duration),
-    ) -> Result<T, Error>
-    where
-        F: FnMut(u32) -> Fut,
-        Fut: Future<Output = Result<T, Error>>,
-    {
-        let mut retry = 0;
-        let mut spent = 0;
-        loop {
-            let error = match attempt(retry + 1).await {
-                Ok(value) => {
-                    budget.deposit(if spent == 0 { 1 } else { spent });
-                    return Ok(value);
-                }
-                Err(error) => error,
-            };
-            let hint = error.retry_hint();
-            if !hint.retryable || retry >= self.max_retries {
-                return Err(error);
-            }
-            let cost = if hint.timed_out {
-                TIMEOUT_RETRY_COST
-            } else {
-                RETRY_COST
-            };
-            if !budget.withdraw(cost) {
-                tracing::warn!(operation, attempt = retry + 1, %error, "retry budget exhausted; not retrying");
-                return Err(error);
-            }
-            spent += cost;
-            let delay = self.delay(retry, hint);
-            tracing::info!(
-                operation,
-                attempt = retry + 1,
-                delay_ms = delay.as_millis() as u64,
-                %error,
-                "retrying"
-            );
-            on_retry(retry + 2, &error, delay);
-            tokio::time::sleep(delay).await;
-            retry += 1;
+    /// The number of the current attempt, 1 for the first.
+    pub(crate) fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// The current attempt failed with `error`: whether to make another, and after how long.
+    /// Yes pays the retry from the budget, logs it once (the same way for every operation)
+    /// and moves on to the next attempt; no (a permanent error, the retries used up, or a
+    /// budget that cannot pay) leaves everything as it is.
+    pub(crate) fn next_delay(&mut self, error: &Error) -> Option<Duration> {
+        let delay = self.policy.next_delay(error, self.attempt)?;
+        let cost = if error.retry_hint().timed_out {
+            TIMEOUT_RETRY_COST
+        } else {
+            RETRY_COST
+        };
+        if !self.budget.withdraw(cost) {
+            let (operation, attempt) = (self.operation, self.attempt);
+            tracing::warn!(operation, attempt, %error, "retry budget exhausted; not retrying");
+            return None;
         }
+        self.spent += cost;
+        tracing::info!(
+            operation = self.operation,
+            attempt = self.attempt,
+            delay_ms = delay.as_millis() as u64,
+            %error,
+            "retrying"
+        );
+        self.attempt += 1;
+        Some(delay)
+    }
+
+    /// Another attempt at once, for a reason that is not the server's trouble (a presigned
+    /// URL that expired and was replaced): counted against the retries, not the budget.
+    /// `false` once the retries are used up.
+    pub(crate) fn again_now(&mut self) -> bool {
+        if self.attempt > self.policy.max_retries {
+            return false;
+        }
+        self.attempt += 1;
+        true
+    }
+
+    /// The operation succeeded: the budget gets back what its retries cost, or one token.
+    pub(crate) fn succeeded(self) {
+        self.budget
+            .deposit(if self.spent == 0 { 1 } else { self.spent });
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
+    use http::StatusCode;
+    use http::header::{HeaderMap, HeaderValue};
 
     use super::*;
-    use reqwest::header::HeaderValue;
 
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.insert(*name, HeaderValue::from_str(value).unwrap());
-        }
-        map
+    fn unavailable_for(seconds: &str) -> Error {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", HeaderValue::from_str(seconds).unwrap());
+        crate::error::from_api_response(StatusCode::SERVICE_UNAVAILABLE, &headers, b"")
     }
 
-    #[test]
-    fn statuses_follow_the_official_rule() {
-        for code in [408, 409, 429, 500, 502, 503, 504] {
-            let status = StatusCode::from_u16(code).unwrap();
-            assert!(
-                hint_from_response(status, &HeaderMap::new()).retryable,
-                "{code}"
-            );
-        }
-        for code in [400, 401, 403, 404, 422] {
-            let status = StatusCode::from_u16(code).unwrap();
-            assert!(
-                !hint_from_response(status, &HeaderMap::new()).retryable,
-                "{code}"
-            );
+    fn timeout() -> Error {
+        Error::Timeout {
+            url: "u".into(),
+            after: Duration::from_secs(1),
         }
     }
 
-    #[test]
-    fn x_should_retry_overrides_the_status() {
-        let yes = headers(&[("x-should-retry", "true")]);
-        let no = headers(&[("x-should-retry", "false")]);
-        assert!(hint_from_response(StatusCode::BAD_REQUEST, &yes).retryable);
-        assert!(!hint_from_response(StatusCode::SERVICE_UNAVAILABLE, &no).retryable);
-    }
-
-    #[test]
-    fn server_delays_are_read_and_capped() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
-        type Headers<'a> = &'a [(&'static str, &'a str)];
-        let cases: [(Headers, Option<Duration>); 7] = [
-            (
-                &[("retry-after-ms", "1500")],
-                Some(Duration::from_millis(1500)),
-            ),
-            (&[("retry-after", "3")], Some(Duration::from_secs(3))),
-            (&[("retry-after", "0.25")], Some(Duration::from_millis(250))),
-            (&[("retry-after", "61")], None),
-            (&[("retry-after", "soon")], None),
-            (
-                &[("retry-after-ms", "200"), ("retry-after", "9")],
-                Some(Duration::from_millis(200)),
-            ),
-            (&[], None),
-        ];
-        for (pairs, expected) in cases {
-            assert_eq!(server_delay(&headers(pairs), now), expected, "{pairs:?}");
-        }
-        let date = httpdate::fmt_http_date(now + Duration::from_secs(7));
-        let by_date = server_delay(&headers(&[("retry-after", &date)]), now);
-        assert_eq!(by_date, Some(Duration::from_secs(7)));
-        let past = httpdate::fmt_http_date(now - Duration::from_secs(7));
-        let by_past = server_delay(&headers(&[("retry-after", &past)]), now);
-        assert_eq!(by_past, Some(Duration::ZERO));
+    /// Fails every attempt with `error()` until the retries say no; the delays they gave.
+    fn delays(retries: &mut Retries<'_>, error: fn() -> Error) -> Vec<Duration> {
+        std::iter::from_fn(|| retries.next_delay(&error())).collect()
     }
 
     #[test]
@@ -311,166 +209,54 @@ mod tests {
     }
 
     #[test]
-    fn jitter_only_shortens_by_up_to_a_quarter() {
+    fn the_policy_waits_as_told_and_only_for_retryable_errors_and_retries_left() {
         let policy = RetryPolicy { max_retries: 2 };
-        for retry in 0..5 {
+        let three = Some(Duration::from_secs(3));
+        assert_eq!(policy.next_delay(&unavailable_for("3"), 1), three);
+        assert_eq!(policy.next_delay(&unavailable_for("3"), 2), three);
+        assert_eq!(policy.next_delay(&unavailable_for("3"), 3), None);
+        let config = Error::Config("no".into());
+        assert_eq!(policy.next_delay(&config, 1), None);
+        let none = RetryPolicy { max_retries: 0 };
+        assert_eq!(none.next_delay(&unavailable_for("1"), 1), None);
+    }
+
+    #[test]
+    fn without_a_server_hint_the_delay_backs_off_with_jitter_of_up_to_a_quarter() {
+        let policy = RetryPolicy { max_retries: 10 };
+        for attempt in 1..6 {
             for _ in 0..100 {
-                let d = policy.delay(retry, RetryHint::transient());
-                assert!(
-                    d <= backoff(retry) && d >= backoff(retry).mul_f64(0.75),
-                    "{d:?}"
-                );
+                let full = backoff(attempt - 1);
+                let d = policy.next_delay(&timeout(), attempt).unwrap();
+                assert!(d <= full && d >= full.mul_f64(0.75), "{attempt}: {d:?}");
             }
         }
     }
 
-    fn unavailable_for(seconds: &str) -> Error {
-        let headers = headers(&[("retry-after", seconds)]);
-        crate::error::from_api_response(StatusCode::SERVICE_UNAVAILABLE, &headers, b"")
+    #[test]
+    fn retries_count_attempts_and_stop_after_max_retries() {
+        let budget = RetryBudget::default();
+        let mut retries = Retries::new(RetryPolicy { max_retries: 3 }, &budget, "test");
+        assert_eq!(retries.attempt(), 1);
+        let waited = delays(&mut retries, || unavailable_for("1"));
+        assert_eq!(waited, [Duration::from_secs(1); 3]);
+        assert_eq!(retries.attempt(), 4);
+        assert_eq!(budget.available(), RETRY_BUDGET - 3 * RETRY_COST);
+        assert!(!retries.again_now(), "no retries left, not even at once");
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn run_waits_as_told_then_gives_up_after_max_retries() {
-        let policy = RetryPolicy { max_retries: 2 };
-        let start = tokio::time::Instant::now();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let result: Result<(), Error> = policy
-            .run(
-                &RetryBudget::default(),
-                "test",
-                |attempt| {
-                    let seen = seen.clone();
-                    async move {
-                        seen.lock().unwrap().push((attempt, start.elapsed()));
-                        Err(unavailable_for("3"))
-                    }
-                },
-                |_, _, _| {},
-            )
-            .await;
-        assert_eq!(
-            result.unwrap_err().status(),
-            Some(StatusCode::SERVICE_UNAVAILABLE)
-        );
-        let seen = seen.lock().unwrap().clone();
-        assert_eq!(
-            seen,
-            [
-                (1, Duration::ZERO),
-                (2, Duration::from_secs(3)),
-                (3, Duration::from_secs(6))
-            ]
-        );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn run_stops_at_once_on_a_permanent_error_and_with_zero_retries() {
-        type MakeError = fn() -> Error;
-        let cases: [(RetryPolicy, MakeError, u32); 3] = [
-            (
-                RetryPolicy { max_retries: 5 },
-                || Error::Config("no".into()),
-                1,
-            ),
-            (RetryPolicy { max_retries: 0 }, || unavailable_for("1"), 1),
-            (RetryPolicy { max_retries: 3 }, || unavailable_for("1"), 4),
-        ];
-        for (policy, error, attempts) in cases {
-            let mut count = 0;
-            let start = tokio::time::Instant::now();
-            let result: Result<(), Error> = policy
-                .run(
-                    &RetryBudget::default(),
-                    "test",
-                    |_| {
-                        count += 1;
-                        async move { Err(error()) }
-                    },
-                    |_, _, _| {},
-                )
-                .await;
-            assert!(result.is_err());
-            assert_eq!(count, attempts);
-            assert_eq!(start.elapsed(), Duration::from_secs(attempts as u64 - 1));
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn run_backs_off_exponentially_without_a_server_hint() {
-        let policy = RetryPolicy { max_retries: 3 };
-        let mut delays = Vec::new();
-        let mut calls = 0;
-        let result = policy
-            .run(
-                &RetryBudget::default(),
-                "test",
-                |_| {
-                    calls += 1;
-                    let done = calls == 4;
-                    async move {
-                        if done {
-                            Ok("ok")
-                        } else {
-                            Err(Error::Timeout {
-                                url: "u".into(),
-                                after: Duration::from_secs(1),
-                            })
-                        }
-                    }
-                },
-                |_, _, delay| delays.push(delay),
-            )
-            .await;
-        assert_eq!(result.unwrap(), "ok");
-        assert_eq!(delays.len(), 3);
-        for (retry, delay) in delays.iter().enumerate() {
-            let full = backoff(retry as u32);
-            assert!(
-                *delay <= full && *delay >= full.mul_f64(0.75),
-                "{retry}: {delay:?}"
-            );
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn an_empty_budget_stops_retries_and_successes_refill_it() {
+    #[test]
+    fn an_empty_budget_stops_retries_and_successes_refill_it() {
         let budget = RetryBudget::default();
         let policy = RetryPolicy { max_retries: 1_000 };
-        let mut attempts = 0;
-        let result: Result<(), Error> = policy
-            .run(
-                &budget,
-                "test",
-                |_| {
-                    attempts += 1;
-                    async { Err(unavailable_for("0")) }
-                },
-                |_, _, _| {},
-            )
-            .await;
-        assert!(result.is_err());
-        // 500 tokens pay for 100 retries of 5: 101 attempts, then the budget says no.
-        assert_eq!(attempts, 1 + RETRY_BUDGET / RETRY_COST);
+        let mut retries = Retries::new(policy, &budget, "test");
+        // 500 tokens pay for 100 retries of 5: then the budget says no.
+        let paid = delays(&mut retries, || unavailable_for("0")).len() as u32;
+        assert_eq!(paid, RETRY_BUDGET / RETRY_COST);
         assert_eq!(budget.available(), 0);
-
-        let mut again = 0;
-        let _: Result<(), Error> = policy
-            .run(
-                &budget,
-                "test",
-                |_| {
-                    again += 1;
-                    async { Err(unavailable_for("0")) }
-                },
-                |_, _, _| {},
-            )
-            .await;
-        assert_eq!(again, 1, "an empty budget allows no retry at all");
-
-        let ok: Result<u8, Error> = policy
-            .run(&budget, "test", |_| async { Ok(1) }, |_, _, _| {})
-            .await;
-        assert_eq!(ok.unwrap(), 1);
+        let mut again = Retries::new(policy, &budget, "test");
+        assert_eq!(again.next_delay(&unavailable_for("0")), None);
+        again.succeeded();
         assert_eq!(
             budget.available(),
             1,
@@ -478,48 +264,34 @@ mod tests {
         );
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn timeouts_cost_more_and_a_retried_success_refunds_its_cost() {
-        let timeout = || Error::Timeout {
-            url: "u".into(),
-            after: Duration::from_secs(1),
-        };
+    #[test]
+    fn timeouts_cost_more_and_a_retried_success_refunds_its_cost() {
         let budget = RetryBudget::default();
         let policy = RetryPolicy { max_retries: 1_000 };
-        let mut attempts = 0;
-        let _: Result<(), Error> = policy
-            .run(
-                &budget,
-                "test",
-                |_| {
-                    attempts += 1;
-                    async move { Err(timeout()) }
-                },
-                |_, _, _| {},
-            )
-            .await;
-        assert_eq!(attempts, 1 + RETRY_BUDGET / TIMEOUT_RETRY_COST);
+        let paid = delays(&mut Retries::new(policy, &budget, "test"), timeout).len() as u32;
+        assert_eq!(paid, RETRY_BUDGET / TIMEOUT_RETRY_COST);
 
         let budget = RetryBudget::default();
         assert!(budget.withdraw(100));
-        let mut calls = 0;
-        let result = policy
-            .run(
-                &budget,
-                "test",
-                |_| {
-                    calls += 1;
-                    let first = calls == 1;
-                    async move { if first { Err(timeout()) } else { Ok(()) } }
-                },
-                |_, _, _| {},
-            )
-            .await;
-        assert!(result.is_ok());
+        let mut retries = Retries::new(policy, &budget, "test");
+        assert!(retries.next_delay(&timeout()).is_some());
+        assert_eq!(budget.available(), RETRY_BUDGET - 110);
+        retries.succeeded();
         assert_eq!(
             budget.available(),
             RETRY_BUDGET - 100,
             "the retry's cost came back"
         );
+    }
+
+    #[test]
+    fn a_retry_at_once_counts_against_the_retries_but_not_the_budget() {
+        let budget = RetryBudget::default();
+        let mut retries = Retries::new(RetryPolicy { max_retries: 1 }, &budget, "test");
+        assert!(retries.again_now());
+        assert_eq!(retries.attempt(), 2);
+        assert!(!retries.again_now());
+        assert_eq!(retries.next_delay(&timeout()), None);
+        assert_eq!(budget.available(), RETRY_BUDGET);
     }
 }

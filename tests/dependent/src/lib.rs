@@ -95,7 +95,7 @@ pub fn describe(outcome: &UploadOutcome) -> String {
             file.remote_file_path(),
             file.size_bytes(),
             file.content_type(),
-            file.sha256()
+            file.blake3()
         ),
         OutcomeKind::Failed(error) => format!("{path}: {}", explain(error)),
         OutcomeKind::Skipped(file) => format!(
@@ -172,7 +172,7 @@ pub fn fake_report() -> UploadReport {
                 OutcomeKind::Uploaded(
                     UploadedFile::new("a.csv", "u1", 4, "text/csv")
                         .with_remote_file_path("org/u1/a.csv")
-                        .with_sha256("00"),
+                        .with_blake3("00"),
                 ),
             ),
             UploadOutcome::new(1, "b.csv", OutcomeKind::Failed(refused.into())),
@@ -351,7 +351,7 @@ pub async fn rerun(client: &Client) -> Result<(usize, usize), Error> {
                 let _ = (size_bytes, content_type);
             }
             PlanAction::Skip(file) => {
-                let _ = file.entry().sha256();
+                let _ = file.entry().blake3();
             }
             PlanAction::Refuse(error) => {
                 let _ = explain(error);
@@ -368,13 +368,13 @@ pub async fn rerun(client: &Client) -> Result<(usize, usize), Error> {
 pub fn fake_skip() -> (UploadOutcome, UploadPlan) {
     let entry = JournalEntry::new("a.csv", 4, "u1")
         .with_modified(std::time::SystemTime::UNIX_EPOCH)
-        .with_sha256("00")
+        .with_blake3("00")
         .with_remote_file_path("org/u1/a.csv")
         .with_base_url("https://api.aymara.ai")
         .with_workspace_uuid("ws");
     let query = JournalQuery::new("a.csv", 4)
         .with_modified(None)
-        .with_sha256("00")
+        .with_blake3("00")
         .with_workspace_uuid(Some("ws"));
     assert!(entry.matches(&query));
     let skipped = SkippedFile::new(entry);

@@ -23,5 +23,6 @@ mod sdk_files;
 mod sdk_leaks;
 mod sdk_rerun;
 mod sdk_retries;
+mod sdk_slow_stores;
 mod sdk_upload;
 mod semver_fields;

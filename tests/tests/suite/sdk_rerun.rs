@@ -14,7 +14,7 @@ use aymara::{
 use aymara_emulator::{Emulator, EmulatorConfig};
 use aymara_test_support::emulator::TestEmulator;
 use aymara_test_support::mock::{Canned, MockServer};
-use aymara_test_support::{sha256_file, sha256_hex, write_file};
+use aymara_test_support::{blake3_file, blake3_hex, sha256_file, write_file};
 
 fn files(dir: &Path, count: usize) -> Vec<PathBuf> {
     (0..count)
@@ -198,9 +198,9 @@ async fn with_checksum_a_change_that_kept_size_and_mtime_is_caught() {
         .await
         .unwrap();
     let sent = by_content.uploaded().next().expect("sent again");
-    let new_sha = sha256_hex(b"a,b\n3,4\n");
-    assert_eq!(sent.sha256(), Some(new_sha.as_str()));
-    assert_ne!(sent.sha256(), stored.sha256());
+    let new_hash = blake3_hex(b"a,b\n3,4\n");
+    assert_eq!(sent.blake3(), Some(new_hash.as_str()));
+    assert_ne!(sent.blake3(), stored.blake3());
 
     let unchanged = server
         .client(0)
@@ -215,7 +215,7 @@ async fn with_checksum_a_change_that_kept_size_and_mtime_is_caught() {
 }
 
 #[tokio::test]
-async fn without_a_journal_no_sha256_is_computed() {
+async fn without_a_journal_no_content_hash_is_computed() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let big: Vec<u8> = (0..1024 * 1024 + 3).map(|i| (i % 253) as u8).collect();
@@ -231,13 +231,13 @@ async fn without_a_journal_no_sha256_is_computed() {
         .unwrap();
     assert_eq!(report.uploaded().count(), 2);
     assert!(
-        report.uploaded().all(|f| f.sha256().is_none()),
+        report.uploaded().all(|f| f.blake3().is_none()),
         "{report:?}"
     );
 }
 
 #[tokio::test]
-async fn the_sha256_is_computed_while_streaming_and_recorded() {
+async fn the_content_hash_is_computed_while_streaming_and_recorded() {
     let server = MockServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let big: Vec<u8> = (0..3 * 1024 * 1024 + 17).map(|i| (i % 251) as u8).collect();
@@ -259,11 +259,15 @@ async fn the_sha256_is_computed_while_streaming_and_recorded() {
         .map(|p| (p.file_uuid, p.sha256))
         .collect();
     for (file, path) in report.uploaded().zip(&paths) {
-        let local = sha256_file(path);
-        assert_eq!(file.sha256(), Some(local.as_str()), "{path:?}");
-        assert_eq!(sent[file.file_uuid()], local);
+        let local = blake3_file(path);
+        assert_eq!(file.blake3(), Some(local.as_str()), "{path:?}");
+        assert_eq!(
+            sent[file.file_uuid()],
+            sha256_file(path),
+            "the store got these bytes"
+        );
         let entry = recorded(&*journal, path).unwrap();
-        assert_eq!(entry.sha256(), Some(local.as_str()));
+        assert_eq!(entry.blake3(), Some(local.as_str()));
         assert_eq!(entry.modified(), Some(mtime(path)));
         assert_eq!(
             entry.base_url(),

@@ -6,7 +6,7 @@ use http::StatusCode;
 use serde_json::Value;
 
 use crate::display;
-use crate::retry::{self, RetryHint};
+use crate::error::hint::{self, RetryHint};
 
 /// Which documented status an [`ApiError`] carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -139,7 +139,7 @@ impl ApiError {
             details: None,
             request_id: None,
             body_snippet: None,
-            retry: retry::hint_from_status(status),
+            retry: hint::from_status(status),
         }
     }
 

@@ -5,8 +5,8 @@ use aymara_api::types::ErrorResponse;
 use http::StatusCode;
 use http::header::{HeaderMap, LOCATION};
 
+use crate::error::hint;
 use crate::error::{ApiError, Error, StorageError};
-use crate::retry;
 use crate::urls;
 
 /// Longest part of an unexpected response body kept in an error, in bytes.
@@ -73,8 +73,8 @@ pub(crate) fn from_storage_response(
         return redirect(status, headers, redacted_url);
     }
     let text = String::from_utf8_lossy(body);
-    let mut error = StorageError::new(status, redacted_url)
-        .with_retry(retry::hint_from_response(status, headers));
+    let mut error =
+        StorageError::new(status, redacted_url).with_retry(hint::from_response(status, headers));
     if let Ok(doc) = roxmltree::Document::parse(&text) {
         let field = |name: &str| {
             doc.descendants()
@@ -167,7 +167,7 @@ fn api_error(
     envelope: Option<ErrorResponse>,
     body_snippet: Option<String>,
 ) -> Error {
-    let mut error = ApiError::new(status).with_retry(retry::hint_from_response(status, headers));
+    let mut error = ApiError::new(status).with_retry(hint::from_response(status, headers));
     let header_request_id = headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())

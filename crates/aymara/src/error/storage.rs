@@ -6,7 +6,7 @@ use http::StatusCode;
 
 use crate::display;
 use crate::error::api::status_line;
-use crate::retry::{self, RetryHint};
+use crate::error::hint::{self, RetryHint};
 
 /// A presigned `PUT` the object store refused, with its XML error if it sent one.
 ///
@@ -37,7 +37,7 @@ impl StorageError {
             code: None,
             message: None,
             url: url.into(),
-            retry: retry::hint_from_status(status),
+            retry: hint::from_status(status),
         }
     }
 

@@ -2,20 +2,22 @@
 //! request itself as `multipart/form-data`, streamed from disk.
 //!
 //! The generator cannot describe a multipart body, so the request is built here and sent
-//! through [`Files::call_hand_built`]: the same retries, hooks and errors as every other
+//! through [`Api::call_hand_built`]: the same retries, hooks and errors as every other
 //! call. Each attempt reopens the file and checks its size, as a presigned transfer does.
 
 use std::future::{Future, IntoFuture};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::time::Duration;
 
 use aymara_api::ClientInfo;
 use reqwest::multipart::{Form, Part};
 
-use crate::files::Operation;
+use crate::api::{Api, Operation, Response};
+use crate::body::{self, Activity, MAX_BUFFERED_BYTES, Reading};
+use crate::plan::plan;
 use crate::types::FileUpload;
-use crate::upload::{Buffers, MAX_BUFFERED_BYTES, file_body, plan, transfer_limit};
-use crate::{Error, Files, Response};
+use crate::{Error, display};
 
 /// A direct upload of one file, not sent yet: set its options, then `.await` it for the
 /// service's answer (a [`FileUpload`] without `file_url`, its `processing_status`
@@ -23,16 +25,16 @@ use crate::{Error, Files, Response};
 #[must_use = "a direct upload sends nothing until it is awaited"]
 #[derive(Debug)]
 pub struct DirectUpload {
-    files: Files,
+    api: Api,
     path: PathBuf,
     workspace_uuid: Option<String>,
     content_type: Option<String>,
 }
 
 impl DirectUpload {
-    pub(crate) fn new(files: Files, path: PathBuf) -> Self {
+    pub(crate) fn new(api: Api, path: PathBuf) -> Self {
         Self {
-            files,
+            api,
             path,
             workspace_uuid: None,
             content_type: None,
@@ -57,7 +59,7 @@ impl DirectUpload {
         {
             return Err(Error::Config(format!(
                 "content type {:?} is not a valid MIME type",
-                crate::display::escape(mime)
+                display::escape(mime)
             )));
         }
         // The same checks as an upload's: a readable regular file of at most 5 GiB with a
@@ -65,11 +67,14 @@ impl DirectUpload {
         let mut planned = plan(vec![self.path], self.content_type).await?;
         let file = planned.remove(0);
         let name = file_name(file.path());
-        let url = upload_url(&self.files, self.workspace_uuid.as_deref())?;
-        let inner = &self.files.client.inner;
-        let buffers = Buffers::new(MAX_BUFFERED_BYTES);
+        let url = upload_url(&self.api, self.workspace_uuid.as_deref())?;
+        let inner = &self.api.inner;
+        let reading = Reading::new(MAX_BUFFERED_BYTES);
         let build = || async {
-            let (body, _) = file_body(file.path(), file.size, &buffers, false, |_, _| {}).await?;
+            let activity = Activity::new();
+            let (body, _) =
+                body::file_body(file.path(), file.size, &reading, activity, |_, _| {}).await?;
+            let body = reqwest::Body::wrap_stream(body);
             let part = Part::stream_with_length(body, file.size)
                 .file_name(name.clone())
                 .mime_str(file.content_type.as_str())
@@ -82,8 +87,11 @@ impl DirectUpload {
                 .map_err(|e| Error::Config(format!("cannot build the upload request: {e}")))
         };
         let operation = Operation::new("upload_file", "FileUpload");
-        let limit = transfer_limit(inner.timeout, file.size);
-        self.files
+        // One exchange, upload and answer: the API's limit, plus the file at 64 KiB/s.
+        let limit = inner
+            .timeout
+            .saturating_add(Duration::from_secs(file.size / (64 * 1024)));
+        self.api
             .call_hand_built::<aymara_api::types::FileUpload, _, _>(
                 operation,
                 limit,
@@ -112,8 +120,8 @@ fn file_name(path: &Path) -> String {
 }
 
 /// `<base>/v2/files/-/uploads`, with the workspace in the query string.
-fn upload_url(files: &Files, workspace_uuid: Option<&str>) -> Result<url::Url, Error> {
-    let base = files.client.inner.api.baseurl();
+fn upload_url(api: &Api, workspace_uuid: Option<&str>) -> Result<url::Url, Error> {
+    let base = api.inner.generated.baseurl();
     let mut url = url::Url::parse(&format!("{base}/v2/files/-/uploads"))
         .map_err(|e| Error::Config(format!("cannot build the upload URL: {e}")))?;
     if let Some(uuid) = workspace_uuid {

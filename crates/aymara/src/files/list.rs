@@ -17,8 +17,9 @@ use std::task::{Context, Poll, ready};
 
 use aymara_api::types::FileTypeFilter;
 
+use crate::api::{Api, Response};
 use crate::types::{FileDetail, FilePage, FileType};
-use crate::{Error, Files, Response};
+use crate::{Error, display};
 
 /// The most files one page may hold (the service's limit), and the page size used unless
 /// [`ListOptions::page_size`] says otherwise.
@@ -93,7 +94,7 @@ impl ListOptions {
             Some(other) => {
                 return Err(Error::Config(format!(
                     "cannot list files of type {:?}: the filter takes image, video, text or document",
-                    crate::display::escape(other.as_str())
+                    display::escape(other.as_str())
                 )));
             }
         };
@@ -109,7 +110,19 @@ impl ListOptions {
 /// reached through `&mut`, never locked.
 type Fetch = Mutex<Pin<Box<dyn Future<Output = Result<Response<FilePage>, Error>> + Send>>>;
 
-/// Every file matching a [`ListOptions`], from [`Files::list`]: a
+/// One page of the files matching `options`, `offset` files in.
+pub(crate) async fn page(
+    api: &Api,
+    options: &ListOptions,
+    offset: u64,
+) -> Result<Response<FilePage>, Error> {
+    let query = options.to_query()?;
+    let workspace = query.workspace_uuid.as_deref();
+    api.list_page(workspace, query.file_type, query.limit, offset)
+        .await
+}
+
+/// Every file matching a [`ListOptions`], from [`Files::list`](crate::Files::list): a
 /// `futures_core::Stream` of `Result<FileDetail, Error>` that fetches the next page only
 /// when the items of the last one have been read, or a page at a time with
 /// [`next_page`](Self::next_page).
@@ -118,7 +131,7 @@ type Fetch = Mutex<Pin<Box<dyn Future<Output = Result<Response<FilePage>, Error>
 /// walk runs), and the walk always ends. An error ends it after being given once.
 #[must_use = "a listing fetches nothing until it is read"]
 pub struct FileList {
-    files: Files,
+    api: Api,
     options: ListOptions,
     /// Where the next page starts.
     offset: u64,
@@ -147,9 +160,9 @@ impl std::fmt::Debug for FileList {
 }
 
 impl FileList {
-    pub(crate) fn new(files: Files, options: ListOptions) -> Self {
+    pub(crate) fn new(api: Api, options: ListOptions) -> Self {
         Self {
-            files,
+            api,
             options,
             offset: 0,
             bound: None,
@@ -209,10 +222,10 @@ impl FileList {
                         self.done = true;
                         continue;
                     }
-                    let (files, options, offset) =
-                        (self.files.clone(), self.options.clone(), self.offset);
+                    let (api, options, offset) =
+                        (self.api.clone(), self.options.clone(), self.offset);
                     self.fetching.insert(Mutex::new(Box::pin(async move {
-                        files.list_page(&options, offset).await
+                        page(&api, &options, offset).await
                     })))
                 }
             };

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::api::Api;
 use crate::types::{FileStatus, ProcessingStatus};
-use crate::{Error, Files, display};
+use crate::{Error, display};
 
 /// How long a wait may take in all, unless configured otherwise.
 pub const DEFAULT_WAIT_DEADLINE: Duration = Duration::from_secs(10 * 60);
@@ -157,9 +158,9 @@ impl fmt::Display for WaitOutcome {
     }
 }
 
-/// See [`Files::wait_for_processing`].
+/// See [`Files::wait_for_processing`](crate::Files::wait_for_processing).
 pub(crate) async fn wait_for_processing(
-    files: &Files,
+    api: &Api,
     file_uuid: &str,
     options: WaitOptions,
 ) -> Result<WaitOutcome, Error> {
@@ -168,7 +169,7 @@ pub(crate) async fn wait_for_processing(
     let polling = async {
         let mut interval = options.first;
         loop {
-            let status = files.status(file_uuid).await?.into_inner();
+            let status = api.status(file_uuid).await?.into_inner();
             match status.processing_status() {
                 ProcessingStatus::Completed => return Ok(WaitOutcome::Completed(status)),
                 ProcessingStatus::Failed => return Ok(WaitOutcome::Failed(status)),

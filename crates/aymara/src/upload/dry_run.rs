@@ -4,7 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::Error;
-use crate::upload::{SkippedFile, UploadOptions, plan, skip};
+use crate::plan;
+use crate::upload::options::UploadOptions;
+use crate::upload::report::SkippedFile;
+use crate::upload::skip;
 
 /// What an upload would do with each path, in input order; see [`UploadPlan::build`].
 ///

@@ -5,10 +5,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::upload::buffers::MAX_BUFFERED_BYTES;
+use crate::Error;
+use crate::body::MAX_BUFFERED_BYTES;
+use crate::files::WaitOptions;
+use crate::upload::journal::Journal;
 use crate::upload::limiter::MAX_CONCURRENCY;
-use crate::upload::{Journal, SkippedFile, UploadedFile};
-use crate::{Error, WaitOptions};
+use crate::upload::report::{SkippedFile, UploadedFile};
 
 /// Files per `POST /v2/files`, unless configured otherwise; also the most the service takes.
 pub const MAX_BATCH_SIZE: usize = 100;
@@ -37,6 +39,9 @@ pub struct UploadOptions {
     pub(crate) journal: Option<Arc<dyn Journal>>,
     pub(crate) checksum: bool,
     pub(crate) force: bool,
+    /// `None`: the default, on.
+    pub(crate) hedging: Option<bool>,
+    pub(crate) bandwidth_limit: Option<u64>,
 }
 
 impl fmt::Debug for UploadOptions {
@@ -53,6 +58,8 @@ impl fmt::Debug for UploadOptions {
             .field("journal", &self.journal.is_some())
             .field("checksum", &self.checksum)
             .field("force", &self.force)
+            .field("hedging", &self.hedging_or_default())
+            .field("bandwidth_limit", &self.bandwidth_limit)
             .finish()
     }
 }
@@ -61,8 +68,8 @@ impl UploadOptions {
     /// Defaults: no workspace, concurrency found while the upload runs
     /// ([`concurrency_auto`](Self::concurrency_auto)), at most
     /// [`MAX_BUFFERED_BYTES`](crate::MAX_BUFFERED_BYTES) of file data in memory, 100 files
-    /// per presign request, content types guessed from file extensions, no observer, no
-    /// deadline for the whole upload.
+    /// per presign request, content types guessed from file extensions, stragglers hedged,
+    /// no bandwidth limit, no observer, no deadline for the whole upload.
     pub fn new() -> Self {
         Self::default()
     }
@@ -85,7 +92,9 @@ impl UploadOptions {
     /// starts at [`INITIAL_CONCURRENCY`](crate::INITIAL_CONCURRENCY), grows while more at
     /// once still finish about as fast (on a link with latency, many small files go many
     /// times faster), stops where latency starts to rise, halves when the store answers 429
-    /// or 503 (`SlowDown`) or a transfer times out, and never exceeds
+    /// or 503 (`SlowDown`), a transfer stalls or times out, or a connection cannot be
+    /// opened (and stops doubling from then on, as TCP's slow start stops at loss), and
+    /// never exceeds
     /// [`MAX_CONCURRENCY`](crate::MAX_CONCURRENCY). [`UploadProgress::concurrency`](crate::UploadProgress)
     /// and a `tracing` debug event show the current level.
     pub fn concurrency_auto(mut self) -> Self {
@@ -167,6 +176,32 @@ impl UploadOptions {
         self
     }
 
+    /// Whether to hedge stragglers (on by default): a transfer that waits far longer than
+    /// its peers (three times the slow tail of recent transfers, once enough have finished)
+    /// to connect or to get its answer gets a second `PUT` of the same file to the same
+    /// presigned URL, and whichever answers first wins; the other is cancelled. A presigned
+    /// `PUT` is idempotent (same key, same bytes), so this is safe. Hedges are few (at most
+    /// one transfer in twenty), only for files of at most 8 MiB, and each takes a slot and
+    /// its buffers like any transfer, so they never pass the concurrency level or the
+    /// memory budget. [`UploadProgress::hedges`](crate::UploadProgress) counts them.
+    pub fn hedging(mut self, hedging: bool) -> Self {
+        self.hedging = Some(hedging);
+        self
+    }
+
+    /// At most this many bytes per second for the whole upload, shared by all its
+    /// transfers (default: no limit; 0 is no limit too). Enforced where bytes are handed to
+    /// the socket, by sleeping between chunks; the adaptive concurrency does not mistake a
+    /// run held back by it for congestion.
+    pub fn bandwidth_limit(mut self, bytes_per_sec: u64) -> Self {
+        self.bandwidth_limit = Some(bytes_per_sec);
+        self
+    }
+
+    pub(crate) fn hedging_or_default(&self) -> bool {
+        self.hedging.unwrap_or(true)
+    }
+
     pub(crate) fn max_buffered_bytes_or_default(&self) -> usize {
         self.max_buffered_bytes.unwrap_or(MAX_BUFFERED_BYTES)
     }
@@ -220,8 +255,20 @@ impl UploadOptions {
         Ok(())
     }
 
+    /// Where its progress events go.
+    pub(crate) fn events(&self) -> Events {
+        Events(self.observer.clone())
+    }
+}
+
+/// Where an upload's progress events go: the caller's observer, if any. Cheap to clone.
+#[derive(Clone, Default)]
+pub(crate) struct Events(Option<Arc<dyn ProgressObserver>>);
+
+impl Events {
+    /// Tells the observer.
     pub(crate) fn emit(&self, event: ProgressEvent<'_>) {
-        if let Some(observer) = &self.observer {
+        if let Some(observer) = &self.0 {
             observer.on_event(&event);
         }
     }
@@ -264,6 +311,14 @@ pub enum ProgressEvent<'a> {
         sent: u64,
         /// The file's size.
         size: u64,
+    },
+    /// A transfer is a straggler: a second `PUT` of the file has started, and the first of
+    /// the two to answer wins (see [`UploadOptions::hedging`]).
+    Hedged {
+        /// Position in the input.
+        index: usize,
+        /// The attempt hedged (1 for the first).
+        attempt: u32,
     },
     /// An attempt failed and will be retried.
     Retrying {

@@ -4,10 +4,11 @@ use std::time::{Duration, SystemTime};
 
 use url::Url;
 
+use crate::api::Api;
+use crate::plan::PlannedFile;
 use crate::types::{CreateFile, CreateRequest, FileUpload};
 use crate::upload::expiry::Expiry;
-use crate::upload::plan::PlannedFile;
-use crate::{Error, Files, urls};
+use crate::{Error, urls};
 
 /// Where one file's bytes go.
 #[derive(Debug, Clone)]
@@ -25,7 +26,7 @@ pub(crate) struct Target {
 /// batch order. A failed call, or an answer that does not match the request, is an error
 /// for the whole batch. `retries` overrides the client's retry count.
 pub(crate) async fn presign(
-    files: &Files,
+    api: &Api,
     batch: &[PlannedFile],
     workspace_uuid: Option<&str>,
     retries: Option<u32>,
@@ -37,7 +38,7 @@ pub(crate) async fn presign(
     if let Some(uuid) = workspace_uuid {
         request = request.workspace_uuid(uuid);
     }
-    let response = files
+    let response = api
         .create_with(&request, retries, on_retry)
         .await?
         .into_inner();
@@ -105,7 +106,7 @@ fn target(file: &PlannedFile, answer: FileUpload) -> Result<Target, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::upload::plan::ContentType;
+    use crate::plan::ContentType;
 
     fn planned(names: &[&str]) -> Vec<PlannedFile> {
         names

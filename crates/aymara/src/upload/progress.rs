@@ -26,6 +26,9 @@ pub struct UploadProgress {
     pub bytes_sent: u64,
     /// Retries so far, of API calls and transfers.
     pub retries: u64,
+    /// Stragglers hedged so far: transfers that got a second `PUT` (see
+    /// [`UploadOptions::hedging`](crate::UploadOptions::hedging)).
+    pub hedges: u64,
     /// Transfers that may run at once right now: fixed, or the level the adaptive limit
     /// found.
     pub concurrency: u64,
@@ -49,6 +52,7 @@ pub(crate) struct Counters {
     pub bytes_uploaded: AtomicU64,
     pub bytes_sent: AtomicU64,
     pub retries: AtomicU64,
+    pub hedges: AtomicU64,
     pub concurrency: AtomicU64,
     pub in_flight: AtomicU64,
 }
@@ -74,6 +78,7 @@ impl Counters {
             bytes_uploaded: get(&self.bytes_uploaded),
             bytes_sent: get(&self.bytes_sent),
             retries: get(&self.retries),
+            hedges: get(&self.hedges),
             concurrency: get(&self.concurrency),
             in_flight: get(&self.in_flight),
             buffered_bytes: 0,

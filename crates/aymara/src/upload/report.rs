@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::upload::JournalEntry;
-use crate::{Error, WaitOutcome};
+use crate::Error;
+use crate::files::WaitOutcome;
+use crate::upload::journal::JournalEntry;
 
 /// A file that is stored.
 ///
@@ -22,7 +23,7 @@ pub struct UploadedFile {
     remote_file_path: Option<String>,
     size_bytes: u64,
     content_type: String,
-    sha256: Option<String>,
+    blake3: Option<String>,
     processing: Option<Processed>,
 }
 
@@ -59,7 +60,7 @@ impl UploadedFile {
             remote_file_path: None,
             size_bytes,
             content_type: content_type.into(),
-            sha256: None,
+            blake3: None,
             processing: None,
         }
     }
@@ -77,9 +78,9 @@ impl UploadedFile {
         self
     }
 
-    /// With the lower-case hex SHA-256 of the bytes sent.
-    pub fn with_sha256(mut self, hex: impl Into<String>) -> Self {
-        self.sha256 = Some(hex.into());
+    /// With the lower-case hex BLAKE3 hash of the bytes sent.
+    pub fn with_blake3(mut self, hex: impl Into<String>) -> Self {
+        self.blake3 = Some(hex.into());
         self
     }
 
@@ -108,11 +109,11 @@ impl UploadedFile {
         &self.content_type
     }
 
-    /// The lower-case hex SHA-256 of the bytes sent, computed as they streamed when the
+    /// The lower-case hex BLAKE3 hash of the bytes sent, computed as they streamed when the
     /// upload keeps a [journal](crate::UploadOptions::journal) (which records it); `None`
     /// without one.
-    pub fn sha256(&self) -> Option<&str> {
-        self.sha256.as_deref()
+    pub fn blake3(&self) -> Option<&str> {
+        self.blake3.as_deref()
     }
 
     /// How the wait for its processing ended: `None` when the upload did not wait (or was

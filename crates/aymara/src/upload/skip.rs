@@ -2,15 +2,13 @@
 //! aside, so a re-run sends only what is missing.
 
 use std::cell::Cell;
-use std::io::{self, Read};
-use std::path::Path;
-
-use sha2::{Digest, Sha256};
 
 use crate::Error;
-use crate::upload::plan::PlannedFile;
-use crate::upload::transfer::CHUNK_SIZE;
-use crate::upload::{Journal, JournalQuery, SkippedFile, UploadOptions};
+use crate::body::{CHUNK_SIZE, hash};
+use crate::plan::PlannedFile;
+use crate::upload::journal::{Journal, JournalQuery};
+use crate::upload::options::UploadOptions;
+use crate::upload::report::SkippedFile;
 
 /// The planned files split into those to send and those to skip, each in input order.
 pub(crate) type Split = (Vec<PlannedFile>, Vec<(PlannedFile, SkippedFile)>);
@@ -69,33 +67,21 @@ fn find(
     checksum: bool,
     workspace: Option<&str>,
 ) -> Result<Option<SkippedFile>, Error> {
-    let sha256 = match checksum {
-        true => Some(sha256_of(file.path()).map_err(|e| Error::local_file(file.path(), e))?),
+    let content_hash = match checksum {
+        true => Some(
+            hash::of_file(file.path(), CHUNK_SIZE)
+                .map_err(|e| Error::local_file(file.path(), e))?,
+        ),
         false => None,
     };
     let mut query = JournalQuery::new(&file.local_file_path, file.size)
         .with_modified(file.modified)
         .with_workspace_uuid(workspace);
-    if let Some(sha256) = &sha256 {
-        query = query.with_sha256(sha256);
+    if let Some(content_hash) = &content_hash {
+        query = query.with_blake3(content_hash);
     }
     let entry = journal.find(&query).map_err(Error::Journal)?;
     Ok(entry
         .filter(|entry| entry.matches(&query))
         .map(SkippedFile::new))
-}
-
-/// The lower-case hex SHA-256 of a file's content.
-fn sha256_of(path: &Path) -> io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0; CHUNK_SIZE];
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => return Ok(hex::encode(hasher.finalize())),
-            Ok(n) => hasher.update(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
 }

@@ -1,22 +1,31 @@
 //! Which transfer attempts may run: at most the current limit at once, fixed or found by
 //! the [`AdaptiveLimit`]. Each attempt takes a [`Slot`] before it opens its file and
 //! reports how it went when it ends, so a retry waiting out its backoff holds no slot, and
-//! the limit sees every attempt's latency and every push-back from the store.
+//! the limit sees every attempt's latency and every push-back from the store. Whoever
+//! watches the gate (progress, the observer, the log) hears of changes through a callback.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::time::Instant;
 
 use crate::Error;
 use crate::lock::lock;
-use crate::upload::engine::Control;
 use crate::upload::limiter::{AdaptiveLimit, Change, MAX_CONCURRENCY, Sample};
 use crate::upload::options::Concurrency;
-use crate::upload::progress::Counters;
-use crate::upload::{ProgressEvent, UploadOptions};
+
+/// What changed at the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GateChange {
+    /// The limit is now this (`why` is `None` for the first announcement).
+    Limit { limit: usize, why: Option<Change> },
+    /// This many attempts are running.
+    InFlight(usize),
+}
+
+/// Hears of every [`GateChange`].
+pub(crate) type OnChange = Box<dyn Fn(GateChange) + Send + Sync>;
 
 /// The gate every transfer attempt passes.
 pub(crate) struct Slots {
@@ -24,8 +33,7 @@ pub(crate) struct Slots {
     room: Arc<Semaphore>,
     state: Mutex<State>,
     in_flight: AtomicUsize,
-    control: Arc<Control>,
-    options: UploadOptions,
+    on_change: OnChange,
 }
 
 struct State {
@@ -44,18 +52,18 @@ struct State {
 pub(crate) struct Slot<'a> {
     slots: &'a Slots,
     permit: Option<OwnedSemaphorePermit>,
-    started: Instant,
     /// The limiter's epoch when the attempt started.
     epoch: u64,
 }
 
 impl Slots {
-    pub(crate) fn new(options: &UploadOptions, control: Arc<Control>) -> Self {
-        let adaptive = match options.concurrency {
+    /// A gate for `concurrency`, telling `on_change` of the first limit at once.
+    pub(crate) fn new(concurrency: Concurrency, on_change: OnChange) -> Self {
+        let adaptive = match concurrency {
             Concurrency::Auto => Some(AdaptiveLimit::new(MAX_CONCURRENCY)),
             Concurrency::Fixed(_) => None,
         };
-        let limit = match (&adaptive, options.concurrency) {
+        let limit = match (&adaptive, concurrency) {
             (Some(adaptive), _) => adaptive.limit(),
             (None, Concurrency::Fixed(n)) => n,
             (None, Concurrency::Auto) => 1,
@@ -69,8 +77,7 @@ impl Slots {
                 latency: None,
             }),
             in_flight: AtomicUsize::new(0),
-            control,
-            options: options.clone(),
+            on_change,
         };
         slots.announce(limit, None);
         slots
@@ -91,7 +98,7 @@ impl Slots {
         // Never closed: `None` would only let the attempt run unmetered.
         let permit = self.room.clone().acquire_owned().await.ok();
         let running = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
-        Counters::set(&self.control.counters.in_flight, running as u64);
+        (self.on_change)(GateChange::InFlight(running));
         let epoch = self
             .state()
             .adaptive
@@ -100,7 +107,6 @@ impl Slots {
         Slot {
             slots: self,
             permit,
-            started: Instant::now(),
             epoch,
         }
     }
@@ -112,7 +118,7 @@ impl Slots {
     /// Gives a slot back, taking it out of circulation if the limit went down meanwhile.
     fn release(&self, permit: Option<OwnedSemaphorePermit>) {
         let running = self.in_flight.fetch_sub(1, Ordering::Relaxed) - 1;
-        Counters::set(&self.control.counters.in_flight, running as u64);
+        (self.on_change)(GateChange::InFlight(running));
         let mut state = self.state();
         if let Some(permit) = permit
             && state.debt > 0
@@ -122,15 +128,8 @@ impl Slots {
         }
     }
 
-    /// Feeds one attempt's sample to the limiter, and moves the gate to its new limit.
-    fn observe(&self, latency: Duration, epoch: u64, error: Option<&Error>) {
-        let in_flight = self.in_flight.load(Ordering::Relaxed);
-        let sample = match error {
-            None => Sample::Answered { latency, in_flight },
-            Some(error) if is_congestion(error) => Sample::Congested { epoch },
-            // Says nothing about load: a refused signature, a reset, a local file.
-            Some(_) => return,
-        };
+    /// Feeds one sample to the limiter, and moves the gate to its new limit.
+    fn observe(&self, sample: Sample) {
         let mut state = self.state();
         if let Sample::Answered { latency, .. } = sample {
             state.latency = Some(match state.latency {
@@ -154,23 +153,38 @@ impl Slots {
         self.announce(limit, Some(change));
     }
 
-    /// Publishes the limit: progress counter, observer, log.
-    fn announce(&self, limit: usize, change: Option<Change>) {
-        Counters::set(&self.control.counters.concurrency, limit as u64);
-        self.options
-            .emit(ProgressEvent::Concurrency { transfers: limit });
-        match change {
-            Some(why) => tracing::debug!(concurrency = limit, ?why, "transfer concurrency changed"),
-            None => tracing::debug!(concurrency = limit, "transfer concurrency"),
-        }
+    /// An attempt that started in `epoch` stalls (it waits far longer than its peers to
+    /// connect): a sign of congestion now, before it ends.
+    pub(crate) fn stalled(&self, epoch: u64) {
+        self.observe(Sample::Congested { epoch });
+    }
+
+    fn announce(&self, limit: usize, why: Option<Change>) {
+        (self.on_change)(GateChange::Limit { limit, why });
     }
 }
 
 impl Slot<'_> {
-    /// Ends the attempt with its result, which the limiter learns from.
-    pub(crate) fn finish<T>(self, result: &Result<T, Error>) {
-        self.slots
-            .observe(self.started.elapsed(), self.epoch, result.as_ref().err());
+    /// The limiter's epoch when the attempt started.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Ends the attempt with its result, which the limiter learns from: a success's
+    /// `latency` (the network's time, not the time the body waited on the disk, the memory
+    /// budget or the bandwidth limit), or a sign of congestion ([`is_congestion`]). Other
+    /// failures say nothing about load (a refused signature, a reset mid-body, a local
+    /// file).
+    pub(crate) fn finish<T>(self, result: &Result<T, Error>, latency: Duration) {
+        let sample = match result {
+            Ok(_) => Sample::Answered {
+                latency,
+                in_flight: self.slots.in_flight.load(Ordering::Relaxed),
+            },
+            Err(error) if is_congestion(error) => Sample::Congested { epoch: self.epoch },
+            Err(_) => return,
+        };
+        self.slots.observe(sample);
     }
 }
 
@@ -180,13 +194,18 @@ impl Drop for Slot<'_> {
     }
 }
 
-/// The store asked us to slow down (429, 503 `SlowDown` or any 503), or an attempt ran
-/// out of time: signs of too much at once.
+/// Signs of too much at once: the store asked us to slow down (429, 503 `SlowDown` or any
+/// 503), an attempt ran out of time or stalled, or a connection could not be opened.
 fn is_congestion(error: &Error) -> bool {
-    matches!(error, Error::Timeout { .. })
-        || error
+    match error {
+        Error::Timeout { .. } => true,
+        Error::Connection { source, .. } => source
+            .downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_connect),
+        _ => error
             .status()
-            .is_some_and(|s| s.as_u16() == 429 || s.as_u16() == 503)
+            .is_some_and(|s| s.as_u16() == 429 || s.as_u16() == 503),
+    }
 }
 
 #[cfg(test)]
@@ -194,8 +213,26 @@ mod tests {
     use super::*;
     use crate::error::from_storage_response;
 
-    fn slots(options: UploadOptions) -> Slots {
-        Slots::new(&options, Arc::new(Control::new(&options)))
+    /// A gate, and what it announced.
+    fn slots(concurrency: Concurrency) -> (Slots, Arc<Mutex<Vec<GateChange>>>) {
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let log = heard.clone();
+        let on_change: OnChange = Box::new(move |change| log.lock().unwrap().push(change));
+        (Slots::new(concurrency, on_change), heard)
+    }
+
+    /// The last limit and in-flight count announced.
+    fn announced(heard: &Mutex<Vec<GateChange>>) -> (usize, usize) {
+        let heard = heard.lock().unwrap();
+        let last_limit = heard.iter().rev().find_map(|c| match c {
+            GateChange::Limit { limit, .. } => Some(*limit),
+            GateChange::InFlight(_) => None,
+        });
+        let last_running = heard.iter().rev().find_map(|c| match c {
+            GateChange::InFlight(n) => Some(*n),
+            GateChange::Limit { .. } => None,
+        });
+        (last_limit.unwrap_or(0), last_running.unwrap_or(0))
     }
 
     fn slow_down() -> Result<(), Error> {
@@ -210,7 +247,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_fixed_limit_admits_that_many_and_never_moves() {
-        let slots = slots(UploadOptions::new().concurrency(3));
+        let (slots, heard) = slots(Concurrency::Fixed(3));
         let held: Vec<Slot<'_>> = vec![
             slots.acquire().await,
             slots.acquire().await,
@@ -219,15 +256,15 @@ mod tests {
         let fourth = tokio::time::timeout(Duration::from_secs(1), slots.acquire()).await;
         assert!(fourth.is_err(), "a fourth must wait");
         for slot in held {
-            slot.finish(&slow_down());
+            slot.finish(&slow_down(), Duration::from_millis(30));
         }
         assert_eq!(slots.limit(), 3);
-        assert_eq!(slots.control.counters.snapshot().in_flight, 0);
+        assert_eq!(announced(&heard), (3, 0));
     }
 
     #[tokio::test(start_paused = true)]
     async fn the_gate_follows_the_adaptive_limit_down_and_up() {
-        let slots = slots(UploadOptions::new());
+        let (slots, heard) = slots(Concurrency::Auto);
         assert_eq!(slots.limit(), 8);
         // Eight running; one of them is refused: the limit halves, and as the others end
         // their permits leave circulation until only four remain.
@@ -236,11 +273,13 @@ mod tests {
             held.push(slots.acquire().await);
         }
         tokio::time::advance(Duration::from_millis(30)).await;
-        held.pop().unwrap().finish(&slow_down());
+        held.pop()
+            .unwrap()
+            .finish(&slow_down(), Duration::from_millis(30));
         assert_eq!(slots.limit(), 4);
-        assert_eq!(slots.control.counters.snapshot().concurrency, 4);
+        assert_eq!(announced(&heard).0, 4);
         for slot in held.drain(..) {
-            slot.finish(&Ok(()));
+            slot.finish(&Ok(()), Duration::from_millis(30));
         }
         assert_eq!(slots.room.available_permits(), 4);
         for _ in 0..4 {
@@ -252,7 +291,7 @@ mod tests {
         while slots.limit() <= 8 {
             tokio::time::advance(Duration::from_millis(30)).await;
             for slot in held.drain(..) {
-                slot.finish(&Ok(()));
+                slot.finish(&Ok(()), Duration::from_millis(30));
             }
             while held.len() < slots.limit() {
                 held.push(slots.acquire().await);
@@ -260,7 +299,7 @@ mod tests {
             assert_eq!(slots.room.available_permits(), 0);
         }
         assert_eq!(held.len(), 9);
-        assert_eq!(slots.control.counters.snapshot().in_flight, 9);
+        assert_eq!(announced(&heard), (9, 9));
         assert_eq!(slots.latency(), Some(Duration::from_millis(30)));
     }
 }

@@ -1,370 +1,269 @@
-//! Step 3: one `PUT` of one file to its presigned URL, streamed from disk.
+//! One file's transfer, from its first attempt to its outcome, in one loop that owns its
+//! presigned URL and its attempt count:
 //!
-//! The body is read in large chunks straight from the file and sent with an explicit
-//! `Content-Length` (object stores refuse chunked bodies). Each attempt reopens the file and
-//! checks that its size is still the planned one. The SHA-256 of the bytes is computed as
-//! they are read, with no second read of the file.
+//! 1. A URL that expired, or is near its end, is presigned again (a one-file
+//!    `POST /v2/files`, which gives the file a new `file_uuid`), before a slot is taken so
+//!    that no slot waits on the API, and once more holding the slot if the wait aged it.
+//! 2. The attempt takes a slot and sends the file ([`Put`]). If it straggles, a second
+//!    `PUT` of the same file to the same URL races it (see [`hedge`](crate::upload::hedge)).
+//! 3. A 2xx ends the loop. A 403 for an expired URL goes round again at once with a new
+//!    URL. Any other error asks the retry policy whether to try again, and after how long.
+//!
+//! A hard stop ends the loop wherever it is; a graceful one only before the first slot.
 
-use std::io::{self, Read};
-use std::path::Path;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::pin::pin;
+use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
-use futures_util::{StreamExt, stream};
-use http::StatusCode;
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use sha2::{Digest as _, Sha256};
-use tokio::sync::mpsc;
+use tokio::time::Instant;
 
-use crate::attempt::{Answered, Attempt};
-use crate::upload::buffers::Buffers;
-use crate::upload::engine::Control;
-use crate::upload::plan::PlannedFile;
-use crate::upload::presign::Target;
+use crate::Error;
+use crate::api::Api;
+use crate::body::{Activity, Phase};
+use crate::lock::lock;
+use crate::plan::PlannedFile;
+use crate::retry::Retries;
+use crate::upload::hedge::Hedges;
+use crate::upload::options::{Events, ProgressEvent};
+use crate::upload::presign::{self, Target};
 use crate::upload::progress::Counters;
-use crate::upload::{ProgressEvent, UploadOptions};
-use crate::{Error, error};
+use crate::upload::put::{Put, Stored};
+use crate::upload::record::{Recorder, outcome};
+use crate::upload::report::{OutcomeKind, UploadOutcome};
+use crate::upload::slots::{Slot, Slots};
+use crate::upload::state::RunState;
 
-/// Bytes read from disk per chunk: large enough that syscalls and per-chunk work vanish
-/// next to the transfer; what all transfers hold at once is capped by
-/// [`MAX_BUFFERED_BYTES`](crate::upload::MAX_BUFFERED_BYTES).
-pub(crate) const CHUNK_SIZE: usize = 256 * 1024;
-
-/// Chunks read ahead of the socket per transfer: enough to keep the socket busy while the
-/// disk is read.
-const READ_AHEAD: usize = 2;
-
-/// The slowest a transfer may go on average before it is cut off: with the client's
-/// per-call timeout, it bounds the time of one transfer attempt to
-/// `timeout + size / MIN_TRANSFER_RATE`, so a store that drips its answer cannot hold a
-/// transfer for ever, while a slow link still has hours for a large file.
-pub const MIN_TRANSFER_RATE: u64 = 64 * 1024;
-
-/// The lower-case hex SHA-256 of what an attempt read, set by the reader once it has read
-/// the last byte and before it hands that byte on, so it is there when the store answers.
-pub(crate) type Digest = Arc<OnceLock<String>>;
-
-/// The store's answer to a transfer that succeeded.
-pub(crate) struct Stored {
-    status: StatusCode,
-    /// The SHA-256 of the bytes sent.
-    pub sha256: Option<String>,
+/// What every transfer of one run shares.
+pub(crate) struct Transfers {
+    /// The client's connections: for presigning a file again, and its retry policy.
+    pub api: Api,
+    pub workspace_uuid: Option<String>,
+    pub put: Put,
+    pub slots: Slots,
+    /// `None` when hedging is off.
+    pub hedges: Option<Mutex<Hedges>>,
+    pub state: Arc<RunState>,
+    pub events: Events,
+    pub recorder: Recorder,
 }
 
-impl Answered for Stored {
-    fn status(&self) -> StatusCode {
-        self.status
+impl Transfers {
+    /// Sends `file` to `target`; its outcome.
+    pub(crate) async fn send(&self, file: PlannedFile, target: Target) -> UploadOutcome {
+        let kind = match self.transfer(&file, target).await {
+            Some(Ok((target, stored))) => self.recorder.stored(&file, target, stored),
+            Some(Err(error)) => OutcomeKind::Failed(Arc::new(error)),
+            None => self.state.unfinished(),
+        };
+        outcome(&file, kind)
     }
 
-    fn request_id(&self) -> Option<&str> {
-        None
-    }
-}
-
-/// The time limit of one transfer attempt of `size` bytes.
-pub(crate) fn transfer_limit(timeout: Duration, size: u64) -> Duration {
-    timeout.saturating_add(Duration::from_secs(size / MIN_TRANSFER_RATE))
-}
-
-/// One attempt at sending `file` to `target`; what the store answered on success.
-pub(crate) async fn put_once(
-    http: &reqwest::Client,
-    timeout: Duration,
-    file: &PlannedFile,
-    target: &Target,
-    options: &UploadOptions,
-    control: &Arc<Control>,
-    number: u32,
-) -> Result<Stored, Error> {
-    let attempt = Attempt {
-        operation: "put_file",
-        number,
-        url: &target.shown_url,
-        limit: transfer_limit(timeout, file.size),
-        file_uuid: Some(&target.file_uuid),
-    };
-    attempt
-        .run(async {
-            let (body, digest) = open_body(file, options, control).await?;
-            let response = http
-                .put(target.url.clone())
-                .header(CONTENT_TYPE, file.content_type.as_str())
-                .header(CONTENT_LENGTH, file.size)
-                .body(body)
-                .send()
-                .await
-                .map_err(|e| error::from_transport(e, target.shown_url.clone(), timeout))?;
-            let status = response.status();
-            if status.is_success() {
-                let sha256 = digest.get().cloned();
-                return Ok(Stored { status, sha256 });
-            }
-            let headers = response.headers().clone();
-            let mut response = response;
-            let body = aymara_api::read_body_bounded(&mut response, aymara_api::ERROR_BODY_LIMIT)
-                .await
-                .map(|(body, _)| body)
-                .unwrap_or_default();
-            Err(error::from_storage_response(
-                status,
-                &headers,
-                &body,
-                target.shown_url.clone(),
-            ))
-        })
-        .await
-}
-
-/// Opens the file for one attempt and turns it into a body of exactly the planned size,
-/// counting what is sent and telling the observer; also where its SHA-256 will be.
-async fn open_body(
-    file: &PlannedFile,
-    options: &UploadOptions,
-    control: &Arc<Control>,
-) -> Result<(reqwest::Body, Digest), Error> {
-    let (index, size, observer) = (file.index, file.size, options.observer.clone());
-    let control = control.clone();
-    let buffers = control.buffers.clone();
-    // The hash is for the journal: without one, nothing would record it.
-    let hash = options.journal.is_some();
-    file_body(file.path(), size, &buffers, hash, move |chunk, sent| {
-        Counters::add(&control.counters.bytes_sent, chunk);
-        if let Some(observer) = &observer
-            && chunk > 0
-        {
-            observer.on_event(&ProgressEvent::BytesSent { index, sent, size });
-        }
-    })
-    .await
-}
-
-/// A body of exactly `size` bytes of the file at `path`, opened and checked for one
-/// attempt, and, with `hash`, where the SHA-256 of what it sends will be once all is read;
-/// `on_sent(chunk, sent)` hears of each chunk as it goes (its size, and the bytes of this
-/// body so far). Used by presigned transfers and the direct upload alike.
-///
-/// The file is opened and checked on the blocking pool; one of at most a chunk is read (and
-/// hashed) there too and sent as one buffer. A larger one is then read by one blocking task
-/// per attempt, straight into the buffers that are sent (no intermediate copy, no hop to the
-/// blocking pool per read, no second read to hash), at most [`READ_AHEAD`] chunks ahead of
-/// the socket. Every buffer comes out of `buffers`, so memory stays flat whatever the sizes
-/// and however many transfers run.
-pub(crate) async fn file_body(
-    path: &Path,
-    size: u64,
-    buffers: &Buffers,
-    hash: bool,
-    on_sent: impl Fn(u64, u64) + Send + Sync + 'static,
-) -> Result<(reqwest::Body, Digest), Error> {
-    let fail = |source: io::Error| Error::local_file(path, source);
-    let (owned, budget) = (path.to_path_buf(), buffers.clone());
-    let runtime = tokio::runtime::Handle::current();
-    let opened =
-        tokio::task::spawn_blocking(move || open_checked(&owned, size, hash, &budget, &runtime))
-            .await
-            .map_err(|e| fail(io::Error::other(e)))?
-            .map_err(fail)?;
-    let digest = Digest::default();
-    let handle = match opened {
-        Opened::Whole(bytes, sha256) => {
-            if let Some(sha256) = sha256 {
-                let _ = digest.set(sha256);
-            }
-            on_sent(size, size);
-            return Ok((reqwest::Body::from(bytes), digest));
-        }
-        Opened::Large(handle) => handle,
-    };
-
-    let counted = chunks(handle, size, buffers.clone(), hash.then(|| digest.clone())).scan(
-        0u64,
-        move |sent, chunk| {
-            if let Ok(chunk) = &chunk {
-                *sent += chunk.len() as u64;
-                on_sent(chunk.len() as u64, *sent);
-            }
-            std::future::ready(Some(chunk))
-        },
-    );
-    Ok((reqwest::Body::wrap_stream(counted), digest))
-}
-
-/// The `size` bytes of `handle`, read by a blocking task in chunks taken from `buffers`
-/// (and hashed into `digest`, if given), at most [`READ_AHEAD`] of them ahead of the
-/// reader.
-fn chunks(
-    handle: std::fs::File,
-    size: u64,
-    buffers: Buffers,
-    digest: Option<Digest>,
-) -> impl futures_util::Stream<Item = io::Result<Bytes>> + Send + 'static {
-    let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(READ_AHEAD);
-    let runtime = tokio::runtime::Handle::current();
-    // Not awaited: it ends at the end of the file, or at its next send once the stream
-    // (and so `rx`) is dropped.
-    drop(tokio::task::spawn_blocking(move || {
-        pump(handle, size, &buffers, &runtime, &tx, digest.as_deref())
-    }));
-    stream::unfold(rx, |mut rx| async move {
-        let chunk = rx.recv().await?;
-        Some((chunk, rx))
-    })
-}
-
-/// A file opened for one attempt.
-enum Opened {
-    /// All of a small file, and its SHA-256 if asked for.
-    Whole(Bytes, Option<String>),
-    /// A file larger than one chunk, to be read by [`pump`].
-    Large(std::fs::File),
-}
-
-/// Opens `path` and checks that it still has the planned size; if it fits in one chunk,
-/// reads it whole into room taken from `buffers`.
-///
-/// Room is only ever waited for on a blocking thread that holds no room yet, never held
-/// while waiting for one: so threads and room cannot wait on each other, however small the
-/// blocking pool.
-fn open_checked(
-    path: &Path,
-    size: u64,
-    hash: bool,
-    buffers: &Buffers,
-    runtime: &tokio::runtime::Handle,
-) -> io::Result<Opened> {
-    let mut handle = std::fs::File::open(path)?;
-    let now = handle.metadata()?.len();
-    if now != size {
-        return Err(io::Error::other(format!(
-            "size changed since planning (was {size} bytes, now {now})"
-        )));
-    }
-    let len = match usize::try_from(size) {
-        Ok(len) if len <= buffers.chunk_size() => len,
-        _ => return Ok(Opened::Large(handle)),
-    };
-    let room = buffers.reserve_blocking(runtime, len);
-    let mut buf = room.buffer();
-    handle.read_exact(&mut buf).map_err(|e| shrank(e, size))?;
-    let sha256 = hash.then(|| hex::encode(Sha256::digest(&buf)));
-    Ok(Opened::Whole(room.freeze(buf), sha256))
-}
-
-/// Reads `size` bytes of `handle` in chunks into `tx`, hashing them into `digest` if given;
-/// a file that ends early is an error, bytes past `size` are never read.
-fn pump(
-    mut handle: std::fs::File,
-    size: u64,
-    buffers: &Buffers,
-    runtime: &tokio::runtime::Handle,
-    tx: &mpsc::Sender<io::Result<Bytes>>,
-    digest: Option<&OnceLock<String>>,
-) {
-    let chunk_size = buffers.chunk_size();
-    let mut left = size;
-    let mut hasher = digest.map(|digest| (digest, Sha256::new()));
-    while left > 0 {
-        // The body is gone (the attempt ended): take no room a live transfer may need.
-        if tx.is_closed() {
-            return;
-        }
-        let want = usize::try_from(left).map_or(chunk_size, |left| left.min(chunk_size));
-        let room = buffers.reserve_blocking(runtime, want);
-        let mut buf = room.buffer();
-        let chunk = match handle.read_exact(&mut buf) {
-            Ok(()) => {
-                if let Some((digest, hasher)) = &mut hasher {
-                    hasher.update(&buf);
-                    if left == want as u64 {
-                        let _ = digest.set(hex::encode(hasher.finalize_reset()));
+    /// The loop of the module docs: the URL the file went to and the store's answer, the
+    /// error it failed with, or `None` when the run stopped first.
+    async fn transfer(
+        &self,
+        file: &PlannedFile,
+        mut target: Target,
+    ) -> Option<Result<(Target, Stored), Error>> {
+        let inner = &self.api.inner;
+        let mut retries = Retries::new(inner.retry, &inner.budget, "put_file");
+        let mut expired = false;
+        loop {
+            let error = 'attempt: {
+                let refresh = expired || is_near(&target);
+                if refresh {
+                    match self.presign_again(file, &target).await {
+                        Ok(fresh) => (target, expired) = (fresh, false),
+                        Err(error) => break 'attempt error,
                     }
                 }
-                Ok(room.freeze(buf))
-            }
-            Err(e) => Err(shrank(e, size)),
-        };
-        let failed = chunk.is_err();
-        if tx.blocking_send(chunk).is_err() || failed {
-            return;
-        }
-        left -= want as u64;
-    }
-}
-
-/// An early end of file means the file shrank during the upload: say so.
-fn shrank(error: io::Error, size: u64) -> io::Error {
-    if error.kind() == io::ErrorKind::UnexpectedEof {
-        io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            format!("file shrank during upload (fewer than {size} bytes left to read)"),
-        )
-    } else {
-        error
-    }
-}
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::*;
-
-    /// Many files larger than a chunk, read at once, against a budget of four chunks: the
-    /// pumps fill the budget and no more, wait while nothing is sent, and every byte still
-    /// arrives, in order, once the bodies are read.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn many_large_files_at_once_hold_no_more_than_the_budget() {
-        const FILES: usize = 16;
-        const SIZE: usize = 3 * CHUNK_SIZE + 1000;
-        let cap = 4 * CHUNK_SIZE;
-        let dir = tempfile::tempdir().unwrap();
-        let contents: Vec<Vec<u8>> = (0..FILES)
-            .map(|i| (0..SIZE).map(|b| (b * 31 + i * 7) as u8).collect())
-            .collect();
-        let buffers = Buffers::new(cap);
-        let mut streams = Vec::new();
-        for (i, bytes) in contents.iter().enumerate() {
-            let path = dir.path().join(format!("{i}.bin"));
-            std::fs::write(&path, bytes).unwrap();
-            let handle = std::fs::File::open(&path).unwrap();
-            streams.push(Box::pin(chunks(
-                handle,
-                SIZE as u64,
-                buffers.clone(),
-                Some(Digest::default()),
-            )));
-        }
-
-        // Nothing is read by the network yet: the pumps take the whole budget and stop.
-        let filled = async {
-            while buffers.held() < cap {
-                tokio::task::yield_now().await;
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(60), filled)
-            .await
-            .expect("the pumps fill the budget");
-        for _ in 0..1000 {
-            tokio::task::yield_now().await;
-        }
-        assert_eq!(buffers.held(), cap, "16 files want 48 chunks; 4 fit");
-
-        // Each body is read by its own connection, as the HTTP stack does.
-        let drains = streams.into_iter().map(|stream| {
-            let buffers = buffers.clone();
-            async move {
-                let mut body = Vec::new();
-                let mut stream = stream;
-                while let Some(chunk) = stream.next().await {
-                    assert!(buffers.held() <= cap);
-                    body.extend_from_slice(&chunk.unwrap());
+                let slot = tokio::select! {
+                    biased;
+                    () = self.state.hard.cancelled() => return None,
+                    () = self.state.graceful.cancelled(), if retries.attempt() == 1 => return None,
+                    slot = self.slots.acquire() => slot,
+                };
+                // A URL that was fresh, and that the wait for a slot aged. One stale as soon
+                // as it arrives (a server that signs very short lifetimes) is used as it is.
+                if !refresh && is_near(&target) {
+                    match self.presign_again(file, &target).await {
+                        Ok(fresh) => target = fresh,
+                        Err(error) => break 'attempt error,
+                    }
                 }
-                body
+                let attempt = self.attempt(file, &target, retries.attempt(), slot);
+                let result = tokio::select! {
+                    biased;
+                    result = attempt => result,
+                    () = self.state.hard.cancelled() => return None,
+                };
+                match result {
+                    Ok(stored) => {
+                        retries.succeeded();
+                        return Some(Ok((target, stored)));
+                    }
+                    Err(error) => error,
+                }
+            };
+            if is_expired_url(&error) {
+                if !retries.again_now() {
+                    return Some(Err(error));
+                }
+                self.retrying(file, retries.attempt(), &error);
+                expired = true;
+                continue;
             }
-        });
-        let received = futures_util::future::join_all(drains).await;
-        assert_eq!(received, contents);
-        assert_eq!(buffers.held(), 0, "every chunk gave its room back");
-        assert_eq!(buffers.peak(), cap);
+            let Some(delay) = retries.next_delay(&error) else {
+                return Some(Err(error));
+            };
+            self.retrying(file, retries.attempt(), &error);
+            tokio::select! {
+                biased;
+                () = self.state.hard.cancelled() => return None,
+                () = tokio::time::sleep(delay) => {}
+            }
+        }
     }
+
+    /// One attempt, holding `slot`; if it straggles and may be hedged, a second `PUT` (with
+    /// a slot of its own) races it, and the first success wins.
+    async fn attempt(
+        &self,
+        file: &PlannedFile,
+        target: &Target,
+        number: u32,
+        slot: Slot<'_>,
+    ) -> Result<Stored, Error> {
+        let epoch = slot.epoch();
+        let activity = Activity::new();
+        let mut primary = pin!(self.put_holding(slot, file, target, number, &activity, true));
+        let Some(hedges) = &self.hedges else {
+            return primary.await;
+        };
+        lock(hedges).attempt();
+        let waited = tokio::select! {
+            biased;
+            result = &mut primary => return result,
+            waited = self.straggling(&activity) => waited,
+        };
+        if !lock(hedges).take(file.size) {
+            return primary.await;
+        }
+        if let Phase::Connecting { .. } = waited {
+            // Far slower to connect than its peers: the store is short of room.
+            self.slots.stalled(epoch);
+        }
+        let hedge = async {
+            let slot = self.slots.acquire().await;
+            Counters::add(&self.state.counters.hedges, 1);
+            self.events.emit(ProgressEvent::Hedged {
+                index: file.index,
+                attempt: number,
+            });
+            tracing::debug!(file_uuid = %target.file_uuid, attempt = number, "hedging a straggler");
+            // Its bytes count, but its progress is not told: the file's is the first's.
+            let activity = Activity::new();
+            self.put_holding(slot, file, target, number, &activity, false)
+                .await
+        };
+        let mut hedge = pin!(hedge);
+        tokio::select! {
+            biased;
+            result = &mut primary => match result {
+                Ok(stored) => Ok(stored),
+                Err(error) => hedge.await.or(Err(error)),
+            },
+            result = &mut hedge => match result {
+                Ok(stored) => Ok(stored),
+                Err(_) => primary.await,
+            },
+        }
+    }
+
+    /// One `PUT`, holding `slot` until it ends, then telling the limiter how it went; its
+    /// chunks are told to the observer when `told`.
+    async fn put_holding(
+        &self,
+        slot: Slot<'_>,
+        file: &PlannedFile,
+        target: &Target,
+        number: u32,
+        activity: &Activity,
+        told: bool,
+    ) -> Result<Stored, Error> {
+        let (index, size) = (file.index, file.size);
+        let (state, events) = (self.state.clone(), self.events.clone());
+        let on_sent = move |chunk: u64, sent: u64| {
+            Counters::add(&state.counters.bytes_sent, chunk);
+            if told && chunk > 0 {
+                events.emit(ProgressEvent::BytesSent { index, sent, size });
+            }
+        };
+        let result = self.put.once(file, target, number, activity, on_sent).await;
+        slot.finish(&result, activity.snapshot().network_time);
+        result
+    }
+
+    /// Resolves once an attempt straggles: it has waited to connect, or for its answer,
+    /// past the run's hedge point. Returns the phase it straggles in.
+    async fn straggling(&self, activity: &Activity) -> Phase {
+        loop {
+            let points = lock(&self.put.pace).hedge_points();
+            let phase = activity.snapshot().phase;
+            let due = match (points, phase) {
+                (Some(points), Phase::Connecting { since }) => Some(since + points.connect),
+                (Some(points), Phase::Answering { since }) => Some(since + points.answer),
+                _ => None,
+            };
+            match due {
+                Some(due) if due <= Instant::now() => return phase,
+                Some(due) => tokio::time::sleep_until(due).await,
+                // Moving bytes, or too little known yet: look again later.
+                None => tokio::time::sleep(crate::upload::pace::HEDGE_FLOOR).await,
+            }
+        }
+    }
+
+    /// Replaces an expired or nearly expired target with a new one-file presign. The new
+    /// `file_uuid` replaces the old one (which never received bytes).
+    async fn presign_again(&self, file: &PlannedFile, old: &Target) -> Result<Target, Error> {
+        let (_, mut fresh) = presign::presign(
+            &self.api,
+            std::slice::from_ref(file),
+            self.workspace_uuid.as_deref(),
+            Some(0),
+            |_, _, _| {},
+        )
+        .await?;
+        let fresh = fresh.pop().ok_or_else(|| {
+            Error::InvalidResponse("asked to presign 1 file, got no answer".into())
+        })??;
+        tracing::debug!(
+            old_file_uuid = %old.file_uuid,
+            file_uuid = %fresh.file_uuid,
+            "presigned again: the URL had expired or was about to"
+        );
+        Ok(fresh)
+    }
+
+    /// Counts a retry of `file` and tells the observer.
+    fn retrying(&self, file: &PlannedFile, attempt: u32, error: &Error) {
+        Counters::add(&self.state.counters.retries, 1);
+        self.events.emit(ProgressEvent::Retrying {
+            index: file.index,
+            attempt,
+            error,
+        });
+    }
+}
+
+/// Whether less than its margin is left on a target's URL.
+fn is_near(target: &Target) -> bool {
+    target
+        .expiry
+        .is_some_and(|expiry| expiry.is_near(Instant::now()))
+}
+
+/// A store's 403 for an expired URL.
+fn is_expired_url(error: &Error) -> bool {
+    matches!(error, Error::Storage(storage) if storage.is_expired_url())
 }

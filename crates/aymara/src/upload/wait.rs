@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::api::Api;
+use crate::files::{WaitOptions, wait_for_processing};
 use crate::upload::report::{OutcomeKind, UploadOutcome};
-use crate::{Files, WaitOptions};
 
 /// `outcome` with the result of the wait when it is a stored file; as it is otherwise, or
 /// when `stop` comes first.
 pub(crate) async fn processed(
-    files: &Files,
+    api: &Api,
     outcome: UploadOutcome,
     options: WaitOptions,
     stop: &CancellationToken,
@@ -23,7 +24,7 @@ pub(crate) async fn processed(
     let result = tokio::select! {
         biased;
         () = stop.cancelled() => return outcome,
-        result = files.wait_for_processing(file.file_uuid(), options) => result,
+        result = wait_for_processing(api, file.file_uuid(), options) => result,
     };
     let file = file.clone().with_processing(result.map_err(Arc::new));
     UploadOutcome::new(

@@ -16,8 +16,8 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Journal, JournalEntry, JournalQuery, normalize};
 use crate::lock::lock;
+use crate::upload::journal::entries::{Journal, JournalEntry, JournalQuery, normalize};
 use crate::{Error, display};
 
 /// The provided [`Journal`]: a JSON-lines file, locked while open.
@@ -64,8 +64,10 @@ struct Line {
     size_bytes: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     mtime: Option<Mtime>,
+    /// Lines written before hashes were BLAKE3 have `sha256` instead; it is not read, so
+    /// those entries match by modification time until recorded again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    sha256: Option<String>,
+    blake3: Option<String>,
     file_uuid: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     remote_file_path: Option<String>,
@@ -327,7 +329,7 @@ impl Line {
             local_file_path: entry.local_file_path().to_owned(),
             size_bytes: entry.size_bytes(),
             mtime: entry.modified().map(Mtime::from),
-            sha256: owned(entry.sha256()),
+            blake3: owned(entry.blake3()),
             file_uuid: entry.file_uuid().to_owned(),
             remote_file_path: owned(entry.remote_file_path()),
             base_url: owned(entry.base_url()),
@@ -337,11 +339,21 @@ impl Line {
 
     fn into_entry(self) -> JournalEntry {
         let mut entry = JournalEntry::new(self.local_file_path, self.size_bytes, self.file_uuid);
-        entry.modified = self.mtime.and_then(Mtime::to_system_time);
-        entry.sha256 = self.sha256;
-        entry.remote_file_path = self.remote_file_path;
-        entry.base_url = self.base_url;
-        entry.workspace_uuid = self.workspace_uuid;
+        if let Some(modified) = self.mtime.and_then(Mtime::to_system_time) {
+            entry = entry.with_modified(modified);
+        }
+        if let Some(blake3) = self.blake3 {
+            entry = entry.with_blake3(blake3);
+        }
+        if let Some(remote) = self.remote_file_path {
+            entry = entry.with_remote_file_path(remote);
+        }
+        if let Some(base_url) = self.base_url {
+            entry = entry.with_base_url(base_url);
+        }
+        if let Some(workspace) = self.workspace_uuid {
+            entry = entry.with_workspace_uuid(workspace);
+        }
         entry
     }
 }
@@ -390,7 +402,7 @@ mod tests {
     fn entry(path: &str, size: u64, uuid: &str, at: SystemTime) -> JournalEntry {
         JournalEntry::new(path, size, uuid)
             .with_modified(at)
-            .with_sha256("00ff")
+            .with_blake3("00ff")
             .with_remote_file_path(format!("org/{uuid}/x"))
             .with_base_url("http://127.0.0.1:1/")
     }
@@ -498,5 +510,28 @@ mod tests {
         ] {
             assert_eq!(Mtime::from(at).to_system_time(), Some(at));
         }
+    }
+
+    #[test]
+    fn a_journal_written_with_sha256_reads_and_matches_by_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let old = r#"{"local_file_path":"a.csv","size_bytes":4,"mtime":{"secs":1700000000,"nanos":5},"sha256":"88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589","file_uuid":"u1"}"#;
+        std::fs::write(&path, format!("{old}\n")).unwrap();
+        let journal = FileJournal::open(&path).unwrap();
+        assert!(journal.warnings().is_empty());
+        let at = SystemTime::UNIX_EPOCH + Duration::new(1_700_000_000, 5);
+        let found = journal
+            .find(&query("a.csv", 4, at).with_blake3("0123"))
+            .unwrap()
+            .unwrap();
+        assert_eq!((found.file_uuid(), found.blake3()), ("u1", None));
+        let later = at + Duration::from_secs(1);
+        assert_eq!(
+            journal
+                .find(&query("a.csv", 4, later).with_blake3("0123"))
+                .unwrap(),
+            None
+        );
     }
 }

@@ -15,7 +15,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use bytes::Bytes;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::upload::transfer::CHUNK_SIZE;
+/// Bytes read from disk per chunk: large enough that syscalls and per-chunk work vanish
+/// next to the transfer; what all transfers hold at once is capped by
+/// [`MAX_BUFFERED_BYTES`].
+pub(crate) const CHUNK_SIZE: usize = 256 * 1024;
 
 /// The most bytes of file data an upload holds in memory at once, unless
 /// [`UploadOptions::max_buffered_bytes`](crate::UploadOptions::max_buffered_bytes) says
