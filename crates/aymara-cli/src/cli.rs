@@ -208,6 +208,15 @@ pub struct UploadArgs {
     /// One content type for every file, instead of guessing from extensions.
     #[arg(long, value_name = "MIME")]
     pub content_type: Option<String>,
+    /// At most this many bytes per second for the whole upload, shared by every transfer,
+    /// as rclone reads it: `10M` is 10 MiB/s; suffixes B, K, M, G (powers of 1024), no
+    /// suffix is KiB/s; `0` or `off` is no limit.
+    #[arg(long, value_name = "RATE", default_value = "off", value_parser = parse_bwlimit)]
+    pub bwlimit: u64,
+    /// Do not hedge stragglers (by default, a transfer far slower than its peers to connect
+    /// or to be answered gets a second PUT of the same file, and the first answer wins).
+    #[arg(long)]
+    pub no_hedge: bool,
     /// Print one JSON object on stdout instead of a summary.
     #[arg(long)]
     pub json: bool,
@@ -230,6 +239,32 @@ pub struct UploadArgs {
 pub enum Concurrency {
     Auto,
     Fixed(usize),
+}
+
+/// `--bwlimit`: bytes per second, 0 for no limit.
+fn parse_bwlimit(value: &str) -> Result<u64, String> {
+    let bad = || format!("expected a rate such as 10M, 512K or off, got {value:?}");
+    let text = value.trim();
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(0);
+    }
+    let (number, unit) = match text.char_indices().last() {
+        Some((at, last)) if last.is_ascii_alphabetic() => (&text[..at], last),
+        _ => (text, 'K'),
+    };
+    let scale: u64 = match unit.to_ascii_uppercase() {
+        'B' => 1,
+        'K' => 1 << 10,
+        'M' => 1 << 20,
+        'G' => 1 << 30,
+        _ => return Err(bad()),
+    };
+    let number: f64 = number.parse().map_err(|_| bad())?;
+    let rate = number * scale as f64;
+    if !rate.is_finite() || rate < 0.0 || rate > u64::MAX as f64 {
+        return Err(bad());
+    }
+    Ok(rate.round() as u64)
 }
 
 fn parse_concurrency(value: &str) -> Result<Concurrency, String> {
@@ -316,4 +351,31 @@ pub struct ServeArgs {
     /// Retry-After sent with injected 429s, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 1)]
     pub retry_after_secs: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bwlimit_reads_rates_as_rclone_does() {
+        let mib = 1024 * 1024;
+        for (text, rate) in [
+            ("10M", 10 * mib),
+            ("10m", 10 * mib),
+            ("0.5M", mib / 2),
+            ("512K", 512 * 1024),
+            ("512", 512 * 1024),
+            ("1G", 1024 * mib),
+            ("100B", 100),
+            ("0", 0),
+            ("off", 0),
+        ] {
+            assert_eq!(parse_bwlimit(text), Ok(rate), "{text}");
+        }
+        for bad in ["", "fast", "10X", "-1M", "1e400M", "M"] {
+            let error = parse_bwlimit(bad).unwrap_err();
+            assert!(error.contains("expected a rate"), "{bad}: {error}");
+        }
+    }
 }

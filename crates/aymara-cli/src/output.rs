@@ -114,6 +114,8 @@ pub struct UploadJson {
     pub files: Vec<FileJson>,
     pub skipped: Vec<SkippedJson>,
     pub failed: Vec<FailedJson>,
+    /// Stragglers that got a second PUT.
+    pub hedges: u64,
 }
 
 /// One uploaded file in `--json` output.
@@ -212,6 +214,8 @@ pub struct Tally {
     pub failed: u64,
     pub cancelled: u64,
     pub bytes_uploaded: u64,
+    /// Stragglers that got a second PUT.
+    pub hedges: u64,
     /// With `--wait`: how many stored files' processing ended each way.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub processing: BTreeMap<&'static str, u64>,
@@ -327,6 +331,7 @@ impl UploadJson {
             files: Vec::new(),
             skipped: Vec::new(),
             failed: Vec::new(),
+            hedges: 0,
         };
         for outcome in outcomes {
             match OutcomeRecord::new(outcome) {
@@ -338,6 +343,12 @@ impl UploadJson {
             }
         }
         json
+    }
+
+    /// With the run's count of hedged stragglers.
+    pub fn with_hedges(mut self, hedges: u64) -> Self {
+        self.hedges = hedges;
+        self
     }
 }
 

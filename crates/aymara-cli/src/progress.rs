@@ -18,6 +18,7 @@ pub struct Progress {
     files_done: AtomicU64,
     files_skipped: AtomicU64,
     retries: AtomicU64,
+    hedges: AtomicU64,
     /// Transfers that may run at once, as the SDK last said.
     concurrency: AtomicU64,
 }
@@ -44,6 +45,7 @@ impl Progress {
             files_done: AtomicU64::new(0),
             files_skipped: AtomicU64::new(0),
             retries: AtomicU64::new(0),
+            hedges: AtomicU64::new(0),
             concurrency: AtomicU64::new(0),
         }
     }
@@ -60,6 +62,10 @@ impl Progress {
             ProgressEvent::Retrying { index, .. } => {
                 self.retries.fetch_add(1, Ordering::Relaxed);
                 self.set_sent(*index, 0);
+                self.update_message();
+            }
+            ProgressEvent::Hedged { .. } => {
+                self.hedges.fetch_add(1, Ordering::Relaxed);
                 self.update_message();
             }
             ProgressEvent::Concurrency { transfers } => {
@@ -95,7 +101,7 @@ impl Progress {
         self.bar.set_message(self.message());
     }
 
-    /// `12/40 files, 32 at once, 60 skipped, 2 retries`: files sent of those to send, how
+    /// `12/40 files, 32 at once, 60 skipped, 2 retries, 1 hedged`: files sent of those to send, how
     /// many transfers may run at once, then what else happened, if anything did.
     fn message(&self) -> String {
         let get = |n: &AtomicU64| n.load(Ordering::Relaxed);
@@ -112,6 +118,10 @@ impl Progress {
             0 => {}
             1 => message.push_str(", 1 retry"),
             n => message.push_str(&format!(", {n} retries")),
+        }
+        match get(&self.hedges) {
+            0 => {}
+            n => message.push_str(&format!(", {n} hedged")),
         }
         message
     }

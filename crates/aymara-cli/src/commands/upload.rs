@@ -80,10 +80,12 @@ pub async fn upload(args: UploadArgs) -> Result<(), Failure> {
     })?;
     let tally = &mut streamed.tally;
     tally.workspace_uuid = report.workspace_uuid().map(str::to_owned);
+    tally.hedges = control.progress().hedges;
 
     let printed = if args.json {
         let all = UploadReport::new(None, std::mem::take(&mut streamed.kept));
-        out.json(&UploadJson::new(report.workspace_uuid(), all.outcomes()))
+        let json = UploadJson::new(report.workspace_uuid(), all.outcomes());
+        out.json(&json.with_hedges(tally.hedges))
     } else if args.ndjson {
         out.json(&SummaryRecord { summary: &*tally })
     } else if !args.quiet {
@@ -129,7 +131,11 @@ pub fn options(args: &UploadArgs) -> UploadOptions {
         Concurrency::Auto => UploadOptions::new().concurrency_auto(),
         Concurrency::Fixed(n) => UploadOptions::new().concurrency(n),
     };
-    let mut options = options.checksum(args.checksum).force(args.force);
+    let mut options = options
+        .checksum(args.checksum)
+        .force(args.force)
+        .hedging(!args.no_hedge)
+        .bandwidth_limit(args.bwlimit);
     if let Some(uuid) = &args.workspace {
         options = options.workspace_uuid(uuid);
     }
@@ -208,8 +214,13 @@ fn summary(
         0 => String::new(),
         n => format!(", {n} skipped (already uploaded)"),
     };
+    let hedged = match tally.hedges {
+        0 => String::new(),
+        1 => ", 1 straggler hedged".to_owned(),
+        n => format!(", {n} stragglers hedged"),
+    };
     out.line(format_args!(
-        "Uploaded {} of {} files ({}){skipped}{workspace} in {:.1}s",
+        "Uploaded {} of {} files ({}){skipped}{hedged}{workspace} in {:.1}s",
         tally.uploaded,
         tally.files(),
         output::bytes(tally.bytes_uploaded),

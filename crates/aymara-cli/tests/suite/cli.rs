@@ -73,8 +73,12 @@ async fn json_output_has_the_documented_shape_and_exit_0() {
         .map(String::as_str)
         .collect();
     keys.sort();
-    assert_eq!(keys, ["failed", "files", "skipped", "workspace_uuid"]);
+    assert_eq!(
+        keys,
+        ["failed", "files", "hedges", "skipped", "workspace_uuid"]
+    );
     assert_eq!(json["workspace_uuid"], "ws-9");
+    assert_eq!(json["hedges"], 0);
     assert_eq!(json["failed"], serde_json::json!([]));
     assert_eq!(json["skipped"], serde_json::json!([]));
     let files = json["files"].as_array().unwrap();
