@@ -43,7 +43,7 @@ pub(crate) const STALL_FLOOR: Duration = Duration::from_secs(2);
 /// … nor above this.
 pub(crate) const STALL_CEILING: Duration = Duration::from_secs(20);
 /// The stall limit before enough samples are in.
-pub(crate) const STALL_UNKNOWN: Duration = Duration::from_secs(10);
+pub(crate) const STALL_UNKNOWN: Duration = Duration::from_secs(5);
 /// The most bytes that may still be on their way (socket and kernel buffers) when the last
 /// one is handed over.
 pub(crate) const IN_FLIGHT: u64 = 8 * 1024 * 1024;
