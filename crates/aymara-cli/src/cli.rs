@@ -323,6 +323,15 @@ pub struct ServeArgs {
     /// Share of PUTs whose connection is reset mid-body (0 to 1).
     #[arg(long, value_name = "RATE", default_value_t = 0.0)]
     pub put_reset_rate: f64,
+    /// Share of PUTs answered --put-straggler-ms late, once stored (0 to 1).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub put_straggler_rate: f64,
+    /// How late a straggling PUT is answered, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 3000)]
+    pub put_straggler_ms: u64,
+    /// The first N PUTs are read and never answered (nothing is stored).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub put_stalls: u64,
     /// Delay added to every answer, of the API and the store, in milliseconds (the two
     /// flags below override it for one side).
     #[arg(long, value_name = "MS", default_value_t = 0)]

@@ -204,6 +204,14 @@ pub struct Faults {
     /// Share of PUTs whose connection is reset once about half the body has arrived: the
     /// client sees a dead connection, not a status.
     pub put_reset_rate: f64,
+    /// Share of PUTs answered `put_straggler_delay` late, after the object is stored: the
+    /// stragglers of a real store.
+    pub put_straggler_rate: f64,
+    /// How late a straggler's answer is.
+    pub put_straggler_delay: Duration,
+    /// The first this many PUTs that pass the store's checks are read and never answered
+    /// (nothing is stored): a store that accepts a connection and then stalls.
+    pub put_stalls: u64,
     /// Added before every answer of the API, to expose timeouts and ordering assumptions.
     pub api_latency: Duration,
     /// Added before every answer of the store.
@@ -220,6 +228,9 @@ impl Default for Faults {
             presign_503_rate: 0.0,
             put_500_rate: 0.0,
             put_reset_rate: 0.0,
+            put_straggler_rate: 0.0,
+            put_straggler_delay: Duration::from_secs(3),
+            put_stalls: 0,
             api_latency: Duration::ZERO,
             store_latency: Duration::ZERO,
             retry_after: Duration::from_secs(1),

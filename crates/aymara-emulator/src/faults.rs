@@ -1,6 +1,7 @@
 //! Seeded dice for fault injection.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::config::Faults;
 
@@ -18,12 +19,18 @@ pub(crate) enum PutFault {
     None,
     InternalError,
     Reset,
+    /// Stored, and answered late.
+    Straggle,
+    /// Read, never answered.
+    Stall,
 }
 
-/// Two generators, so that presign faults do not depend on how PUTs interleave with them.
+/// Two generators, so that presign faults do not depend on how PUTs interleave with them,
+/// and the count of PUTs stalled so far.
 pub(crate) struct Dice {
     presign: Mutex<fastrand::Rng>,
     put: Mutex<fastrand::Rng>,
+    stalled: AtomicU64,
 }
 
 /// Keeps the PUT stream different from the presign stream for the same seed.
@@ -34,6 +41,7 @@ impl Dice {
         Dice {
             presign: Mutex::new(fastrand::Rng::with_seed(seed)),
             put: Mutex::new(fastrand::Rng::with_seed(seed ^ PUT_STREAM)),
+            stalled: AtomicU64::new(0),
         }
     }
 
@@ -51,14 +59,21 @@ impl Dice {
         }
     }
 
-    /// Draws exactly once per call, like [`Dice::presign`].
+    /// Draws exactly once per call, like [`Dice::presign`]; the first
+    /// [`Faults::put_stalls`] calls stall whatever the draw.
     pub(crate) fn put(&self, faults: &Faults) -> PutFault {
         let roll = draw(&self.put);
+        if self.stalled.fetch_add(1, Ordering::Relaxed) < faults.put_stalls {
+            return PutFault::Stall;
+        }
         let error = clamp(faults.put_500_rate);
+        let reset = error + clamp(faults.put_reset_rate);
         if roll < error {
             PutFault::InternalError
-        } else if roll < error + clamp(faults.put_reset_rate) {
+        } else if roll < reset {
             PutFault::Reset
+        } else if roll < reset + clamp(faults.put_straggler_rate) {
+            PutFault::Straggle
         } else {
             PutFault::None
         }

@@ -56,6 +56,10 @@ pub struct FaultStats {
     pub put_500: u64,
     /// PUTs whose connection was reset mid-body.
     pub put_reset: u64,
+    /// PUTs answered late (stored).
+    pub put_straggled: u64,
+    /// PUTs read and never answered.
+    pub put_stalled: u64,
 }
 
 /// The live counters behind [`Stats`].
@@ -82,6 +86,8 @@ pub(crate) struct Counters {
     pub(crate) presign_503: AtomicU64,
     pub(crate) put_500: AtomicU64,
     pub(crate) put_reset: AtomicU64,
+    pub(crate) put_straggled: AtomicU64,
+    pub(crate) put_stalled: AtomicU64,
 }
 
 /// Counting needs no ordering with other memory: each counter stands alone.
@@ -115,6 +121,8 @@ impl Counters {
                 presign_503: get(&self.presign_503),
                 put_500: get(&self.put_500),
                 put_reset: get(&self.put_reset),
+                put_straggled: get(&self.put_straggled),
+                put_stalled: get(&self.put_stalled),
             },
         }
     }

@@ -176,9 +176,18 @@ async fn put_checked(
         .await
         .map_err(|e| internal("cannot flush the temporary file", e))?;
 
-    if fault == PutFault::InternalError {
-        bump(&shared.counters.put_500);
-        return Err(StoreError::Internal);
+    match fault {
+        PutFault::InternalError => {
+            bump(&shared.counters.put_500);
+            return Err(StoreError::Internal);
+        }
+        PutFault::Stall => {
+            bump(&shared.counters.put_stalled);
+            drop(received);
+            // Dropped with the connection, like a reset.
+            return Ok(std::future::pending::<Response>().await);
+        }
+        _ => {}
     }
 
     let object = commit(
@@ -195,6 +204,10 @@ async fn put_checked(
     .await
     .map_err(|e| internal("cannot move the object into place", e))?;
     bump(&shared.counters.objects_stored);
+    if fault == PutFault::Straggle {
+        bump(&shared.counters.put_straggled);
+        tokio::time::sleep(shared.faults.put_straggler_delay).await;
+    }
 
     let mut response = StatusCode::OK.into_response();
     if let Ok(value) = HeaderValue::from_str(&object.etag()) {

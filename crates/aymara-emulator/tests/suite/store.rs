@@ -435,6 +435,52 @@ async fn injected_500_is_s3_xml_and_stores_nothing() {
     );
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_stalled_put_is_never_answered_and_the_next_is_stored() {
+    let emulator = start(EmulatorConfig {
+        faults: Faults {
+            put_stalls: 1,
+            ..Faults::default()
+        },
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let items = presign(&emulator, &[("a.csv", None)]).await;
+    let url = url_of(&items[0]);
+    let first = put(&url, None, b"data".to_vec());
+    let waited = tokio::time::timeout(Duration::from_secs(3600), first).await;
+    assert!(waited.is_err(), "no answer in an hour");
+    assert!(emulator.objects().is_empty());
+    let second = put(&url, None, b"data".to_vec()).await;
+    assert_eq!(second.status(), 200);
+    assert_eq!(emulator.objects().len(), 1);
+    assert_eq!(emulator.stats().faults.put_stalled, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_straggler_is_stored_at_once_and_answered_late() {
+    let emulator = start(EmulatorConfig {
+        faults: Faults {
+            put_straggler_rate: 1.0,
+            put_straggler_delay: Duration::from_secs(3),
+            ..Faults::default()
+        },
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let items = presign(&emulator, &[("a.csv", None)]).await;
+    let start = tokio::time::Instant::now();
+    let response = put(&url_of(&items[0]), None, b"data".to_vec()).await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        start.elapsed() >= Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(emulator.stats().faults.put_straggled, 1);
+    assert_eq!(emulator.objects().len(), 1);
+}
+
 #[tokio::test]
 async fn put_faults_are_deterministic_per_seed() {
     async fn outcomes(seed: u64) -> Vec<String> {
