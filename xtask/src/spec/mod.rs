@@ -2,12 +2,14 @@
 //!
 //! [`diff`] classifies every client-relevant change between two specs as breaking or not
 //! (the rules are [`Kind`]'s, documented in the README's "Code generation" section);
-//! `cargo xtask spec diff` prints them.
+//! `cargo xtask spec diff` prints them, and the release command refuses a breaking spec in a
+//! compatible version ([`release::check_release`]).
 
 mod change;
 mod command;
 mod diff;
 mod load;
+pub mod release;
 mod report;
 mod rules;
 mod schema;
