@@ -25,3 +25,4 @@ mod sdk_rerun;
 mod sdk_retries;
 mod sdk_upload;
 mod semver_fields;
+mod spec_update;

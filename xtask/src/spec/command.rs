@@ -21,6 +21,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Take a new spec in: lint it (nothing is written if it fails), print its changes
+    /// against openapi/aymara.yaml, copy it there, regenerate the client, and run the
+    /// snapshot tests to name the public API snapshots to review.
+    Update {
+        /// The new spec.
+        path: PathBuf,
+    },
 }
 
 impl Command {
@@ -43,6 +50,17 @@ impl Command {
                     Err(e) => {
                         eprintln!("error: {e}");
                         ExitCode::from(2)
+                    }
+                }
+            }
+            Command::Update { path } => {
+                let mut stdout = std::io::stdout();
+                match super::update(&root, &path, &mut stdout) {
+                    Ok(updated) if updated.tests_passed => ExitCode::SUCCESS,
+                    Ok(_) => ExitCode::FAILURE,
+                    Err(e) => {
+                        eprintln!("error: {e:#}");
+                        ExitCode::FAILURE
                     }
                 }
             }

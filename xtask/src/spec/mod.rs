@@ -2,8 +2,9 @@
 //!
 //! [`diff`] classifies every client-relevant change between two specs as breaking or not
 //! (the rules are [`Kind`]'s, documented in the README's "Code generation" section);
-//! `cargo xtask spec diff` prints them, and the release command refuses a breaking spec in a
-//! compatible version ([`release::check_release`]).
+//! `cargo xtask spec diff` prints them, `cargo xtask spec update` is the maintainer's loop
+//! around them ([`update()`]), CI prints the changes since the last release, and the release
+//! command refuses a breaking spec in a compatible version ([`release::check_release`]).
 
 mod change;
 mod command;
@@ -13,8 +14,10 @@ pub mod release;
 mod report;
 mod rules;
 mod schema;
+mod snapshots;
 #[cfg(test)]
 mod tests;
+mod update;
 
 use std::path::Path;
 
@@ -25,6 +28,7 @@ pub use command::Command;
 pub use load::SpecError;
 pub use report::{json, table};
 pub use rules::{Kind, Verdict};
+pub use update::{Updated, update};
 
 /// The spec of the last release, relative to the workspace root; only `cargo xtask release`
 /// rewrites it.
