@@ -44,7 +44,8 @@ pub(super) struct Differ<'a> {
     /// The schema pairs compared so far for this operation: each is compared once, and a
     /// schema that contains itself stops there.
     pub seen: HashSet<(String, String, Direction)>,
-    /// Every node a `$ref` led to, on either side.
+    /// The pointer of every schema compared, on either side: the component schemas not
+    /// among them are compared on their own.
     pub reached: HashSet<String>,
     changes: Vec<Change>,
 }

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use aymara::display;
 use serde_json::Value;
 
 use crate::lint;
@@ -99,9 +100,11 @@ pub struct SpecError {
     pub problem: String,
 }
 
+/// Escaped: a file name or a key of the spec cannot drive the terminal.
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.problem)
+        let (path, problem) = (display::path(&self.path), display::escape(&self.problem));
+        write!(f, "{path}: {problem}")
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use aymara::display::escape;
 use serde_json::{Value, json};
 
 use super::change::Change;
@@ -25,9 +26,9 @@ pub fn table(changes: &[Change]) -> String {
             [
                 if change.breaking { "yes" } else { "no" }.to_string(),
                 change.kind.name().to_string(),
-                escape(&operation),
-                escape(&change.location.pointer),
-                escape(&change.message),
+                escape(&operation).into_owned(),
+                escape(&change.location.pointer).into_owned(),
+                escape(&change.message).into_owned(),
             ]
         })
         .collect();
@@ -61,17 +62,4 @@ pub fn table(changes: &[Change]) -> String {
 /// The changes as `{"changes": [{"kind", "location", "breaking", "message"}]}`.
 pub fn json(changes: &[Change]) -> Value {
     json!({ "changes": changes.iter().map(Change::to_json).collect::<Vec<_>>() })
-}
-
-/// `text` with every control character written as an escape.
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }

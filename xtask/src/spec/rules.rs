@@ -20,7 +20,7 @@ pub enum Verdict {
 macro_rules! kinds {
     ($($(#[$doc:meta])* $variant:ident = $name:literal, $verdict:expr;)*) => {
         /// A kind of change between two specs.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Kind {
             $($(#[$doc])* $variant,)*
         }
@@ -159,15 +159,4 @@ kinds! {
     SecuritySchemeRemoved = "security-scheme-removed", Breaking;
     /// A security scheme changed (type, header name, ...): the SDK sends its key wrongly.
     SecuritySchemeChanged = "security-scheme-changed", Breaking;
-}
-
-impl Verdict {
-    /// The README's "Breaking" cell for this verdict.
-    pub fn cell(self) -> &'static str {
-        match self {
-            Verdict::Breaking => "yes",
-            Verdict::Compatible => "no",
-            Verdict::BreakingWhen(condition) => condition,
-        }
-    }
 }

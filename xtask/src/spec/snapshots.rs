@@ -14,7 +14,7 @@ use std::process::{Command, Output};
 use anyhow::{Context, Result};
 
 /// Where the workspace test suite keeps its snapshots, relative to the workspace root.
-pub const DIR: &str = "tests/tests/suite/snapshots";
+const DIR: &str = "tests/tests/suite/snapshots";
 
 /// What the snapshot tests found.
 #[derive(Debug)]

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use aymara::display;
 
 use super::change::{Change, any_breaking};
 use super::snapshots;
@@ -41,7 +42,7 @@ pub fn update(root: &Path, new_spec: &Path, out: &mut dyn Write) -> Result<Updat
         .with_context(|| format!("cannot read {}; nothing was written", new_spec.display()))?;
     let generated = codegen::generate(&text)
         .with_context(|| format!("{} does not lint; nothing was written", new_spec.display()))?;
-    writeln!(out, "1. {} lints", new_spec.display())?;
+    writeln!(out, "1. {} lints", display::path(new_spec))?;
     for note in &generated.notes {
         writeln!(out, "   {note}")?;
     }
