@@ -181,8 +181,8 @@ impl<'a> Differ<'a> {
         old: BTreeMap<(String, String), Node<'a>>,
         new: BTreeMap<(String, String), Node<'a>>,
     ) {
-        for ((place, name), o) in &old {
-            if !new.contains_key(&(place.clone(), name.clone())) {
+        for (key @ (place, name), o) in &old {
+            if !new.contains_key(key) {
                 self.record(
                     Kind::RequestParameterRemoved,
                     &o.pointer,
@@ -190,9 +190,9 @@ impl<'a> Differ<'a> {
                 );
             }
         }
-        for ((place, name), n) in &new {
+        for (key @ (place, name), n) in &new {
             let required = n.flag("required");
-            let Some(o) = old.get(&(place.clone(), name.clone())) else {
+            let Some(o) = old.get(key) else {
                 let message = if required {
                     format!("new required {place} parameter `{name}`: calls without it fail.")
                 } else {
@@ -272,7 +272,10 @@ impl<'a> Differ<'a> {
             match (old.get(status), new.get(status)) {
                 (Some(o), None) => {
                     let (kind, message) = if success {
-                        let message = format!("success status {status} was removed.");
+                        let message = format!(
+                            "success status {status} was removed: the answer the client decodes \
+                             is gone."
+                        );
                         (Kind::SuccessStatusRemoved, message)
                     } else {
                         let message = format!(
@@ -284,12 +287,12 @@ impl<'a> Differ<'a> {
                     self.record(kind, &o.pointer, message);
                 }
                 (None, Some(n)) => {
-                    let kind = if success {
-                        Kind::SuccessStatusAdded
+                    let (kind, which) = if success {
+                        (Kind::SuccessStatusAdded, "success")
                     } else {
-                        Kind::ErrorStatusAdded
+                        (Kind::ErrorStatusAdded, "error")
                     };
-                    let message = format!("new status {status}.");
+                    let message = format!("new {which} status {status}.");
                     self.record(kind, &n.pointer, message);
                 }
                 (Some(o), Some(n)) => self.content(o, n, Some(status)),
@@ -454,7 +457,7 @@ fn parameters<'a>(
         let parameter = spec.resolve(parameter);
         let text = |key: &str| parameter.value.get(key).and_then(Value::as_str);
         if let (Some(place), Some(name)) = (text("in"), text("name")) {
-            all.insert((place.to_string(), name.to_string()), parameter.clone());
+            all.insert((place.to_string(), name.to_string()), parameter);
         }
     }
     all

@@ -94,7 +94,9 @@ impl<'a> Differ<'a> {
             }
             (None, None) => {}
             _ => {
-                let message = format!("the items of {what} gained or lost their schema.");
+                let message = format!(
+                    "the items of {what} gained or lost their schema: the generated type changes."
+                );
                 self.record(Kind::TypeChanged, &at, message);
             }
         }

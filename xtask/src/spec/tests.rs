@@ -321,6 +321,50 @@ fn every_rule_has_a_test() {
     }
 }
 
+/// `base()` with its query parameter, request body and error answer moved to components.
+fn with_components(s: &mut Value) {
+    s["components"]["parameters"]["Limit"] = op(s)["parameters"][1].take();
+    op(s)["parameters"][1] = json!({"$ref": "#/components/parameters/Limit"});
+    s["components"]["requestBodies"]["In"] = op(s)["requestBody"].take();
+    op(s)["requestBody"] = json!({"$ref": "#/components/requestBodies/In"});
+    s["components"]["responses"]["Gone"] = op(s)["responses"]["404"].take();
+    op(s)["responses"]["404"] = json!({"$ref": "#/components/responses/Gone"});
+}
+
+#[test]
+fn parameters_bodies_and_responses_are_compared_through_their_refs() {
+    let found = changes(with_components, |s| {
+        with_components(s);
+        s["components"]["parameters"]["Limit"]["required"] = json!(true);
+        s["components"]["requestBodies"]["In"]["required"] = json!(false);
+        remove(&mut s["components"]["responses"]["Gone"], "content");
+    });
+    let summary: Vec<(Kind, bool, &str)> = found
+        .iter()
+        .map(|c| (c.kind, c.breaking, c.location.pointer.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                Kind::RequestParameterBecameRequired,
+                true,
+                "/components/parameters/Limit"
+            ),
+            (
+                Kind::RequestBodyBecameOptional,
+                false,
+                "/components/requestBodies/In"
+            ),
+            (
+                Kind::ResponseMediaTypeRemoved,
+                false,
+                "/components/responses/Gone/content/application~1json"
+            ),
+        ]
+    );
+}
+
 #[test]
 fn a_change_in_a_shared_schema_is_listed_once_with_every_operation() {
     fn second_operation(s: &mut Value) {
