@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::Path;
 
-use aymara_test_support::{copy_tree, workspace_root};
+use aymara_test_support::{copy_workspace, workspace_root};
 use serde_norway::Value;
 use xtask::codegen::{self, Check, Paths};
 use xtask::spec::Kind;
@@ -21,12 +21,9 @@ fn edited_spec(path: &Path, edit: impl FnOnce(&mut Value)) {
 
 #[test]
 fn an_update_regenerates_and_names_the_snapshots_to_review() {
-    let dir = tempfile::Builder::new()
-        .prefix("spec-update-")
-        .tempdir_in(workspace_root().join("target"))
-        .unwrap();
-    let copy = dir.path().join("workspace");
-    copy_tree(&workspace_root(), &copy, &[".git", "target", "tools"]);
+    let copy_dir = copy_workspace("spec-update-");
+    let copy = copy_dir.path();
+    let dir = tempfile::tempdir().unwrap();
     // The copy builds its tests in the workspace's own target directory, reusing its
     // dependencies; another version makes its crates build beside the workspace's own
     // instead of over them (cargo names a workspace's crates by their relative paths).
@@ -47,7 +44,7 @@ fn an_update_regenerates_and_names_the_snapshots_to_review() {
         text.replacen(version, "[workspace.package]\nversion = \"0.1.999\"", 1),
     )
     .unwrap();
-    let paths = Paths::under(&copy);
+    let paths = Paths::under(copy);
     let (original_spec, original_client) = (
         fs::read(&paths.spec).unwrap(),
         fs::read(&paths.out).unwrap(),
@@ -58,7 +55,7 @@ fn an_update_regenerates_and_names_the_snapshots_to_review() {
         spec["paths"]["/v2/files"]["post"]["operationId"] = "postFiles".into();
     });
     let mut out = Vec::new();
-    let error = xtask::spec::update(&copy, &broken, &mut out).unwrap_err();
+    let error = xtask::spec::update(copy, &broken, &mut out).unwrap_err();
     let message = format!("{error:#}");
     assert!(
         message.contains("does not lint; nothing was written")
@@ -80,7 +77,7 @@ fn an_update_regenerates_and_names_the_snapshots_to_review() {
             .insert("expires_at".into(), field);
     });
     let mut out = Vec::new();
-    let updated = xtask::spec::update(&copy, &new_spec, &mut out).unwrap();
+    let updated = xtask::spec::update(copy, &new_spec, &mut out).unwrap();
     let out = String::from_utf8(out).unwrap();
 
     let kinds: Vec<(Kind, bool)> = updated
@@ -107,7 +104,7 @@ fn an_update_regenerates_and_names_the_snapshots_to_review() {
     let expected: Vec<_> = expected.iter().map(|name| snapshots.join(name)).collect();
     assert_eq!(updated.snapshots, expected, "{out}");
     for snapshot in &expected {
-        let relative = snapshot.strip_prefix(&copy).unwrap();
+        let relative = snapshot.strip_prefix(copy).unwrap();
         assert!(
             out.contains(&format!("   {}\n", relative.display())),
             "{out}"

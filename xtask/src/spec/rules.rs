@@ -48,7 +48,8 @@ macro_rules! kinds {
 }
 
 const REQUIRED: &str = "when required";
-const OPTION_FLIPS: &str = "when the generated field gains or loses its `Option`";
+const OPTION: &str = "when the generated field gains or loses its `Option`";
+const SUCCESS: &str = "when the status is a success";
 
 kinds! {
     /// A new operation: a new generated method.
@@ -88,7 +89,7 @@ kinds! {
     /// A new media type for a response.
     ResponseMediaTypeAdded = "response-media-type-added", Compatible;
     /// A response's media type removed.
-    ResponseMediaTypeRemoved = "response-media-type-removed", BreakingWhen("when the status is a success");
+    ResponseMediaTypeRemoved = "response-media-type-removed", BreakingWhen(SUCCESS);
     /// A schema's `type` changed, on either side: the generated type changes.
     TypeChanged = "type-changed", Breaking;
     /// A schema's `format` changed, on either side: the generated type may change.
@@ -106,17 +107,17 @@ kinds! {
     /// A response property removed, required or not: its generated field is gone.
     ResponsePropertyRemoved = "response-property-removed", Breaking;
     /// A required response property became optional.
-    ResponsePropertyBecameOptional = "response-property-became-optional", BreakingWhen(OPTION_FLIPS);
+    ResponsePropertyBecameOptional = "response-property-became-optional", BreakingWhen(OPTION);
     /// An optional response property became required.
-    ResponsePropertyBecameRequired = "response-property-became-required", BreakingWhen(OPTION_FLIPS);
+    ResponsePropertyBecameRequired = "response-property-became-required", BreakingWhen(OPTION);
     /// A request value may now be null.
     RequestBecameNullable = "request-became-nullable", Compatible;
     /// A request value may no longer be null.
-    RequestBecameNotNullable = "request-became-not-nullable", BreakingWhen(OPTION_FLIPS);
+    RequestBecameNotNullable = "request-became-not-nullable", BreakingWhen(OPTION);
     /// A response value may now be null.
-    ResponseBecameNullable = "response-became-nullable", BreakingWhen(OPTION_FLIPS);
+    ResponseBecameNullable = "response-became-nullable", BreakingWhen(OPTION);
     /// A response value may no longer be null.
-    ResponseBecameNotNullable = "response-became-not-nullable", BreakingWhen(OPTION_FLIPS);
+    ResponseBecameNotNullable = "response-became-not-nullable", BreakingWhen(OPTION);
     /// A new value in a request enum.
     RequestEnumValueAdded = "request-enum-value-added", Compatible;
     /// A request enum value removed: clients sending it are refused, its variant is gone.

@@ -194,17 +194,12 @@ impl<'a> Differ<'a> {
         if o.nullable == n.nullable {
             return;
         }
-        let flips = is_option(presence.old, o.nullable) != is_option(presence.new, n.nullable);
+        let (flips, field) = option_change(presence, o.nullable, n.nullable);
         let (kind, may) = match (direction, n.nullable) {
             (Direction::Request, true) => (Kind::RequestBecameNullable, "may now"),
             (Direction::Request, false) => (Kind::RequestBecameNotNullable, "may no longer"),
             (Direction::Response, true) => (Kind::ResponseBecameNullable, "may now"),
             (Direction::Response, false) => (Kind::ResponseBecameNotNullable, "may no longer"),
-        };
-        let field = match (flips, n.nullable) {
-            (false, _) => "",
-            (true, true) => ": its generated field becomes an `Option`",
-            (true, false) => ": its generated field is no longer an `Option`",
         };
         let message = format!("{what} {may} be null{field}.");
         self.record_when(kind, flips, &n.node.pointer, message);
@@ -360,18 +355,13 @@ impl<'a> Differ<'a> {
     ) {
         let nullable =
             |spec: &'a Spec, node: &Node<'a>| spec.resolve(node.clone()).flag("nullable");
-        let flips = is_option(presence.old, nullable(self.old, old))
-            != is_option(presence.new, nullable(self.new, new));
+        let (flips, field) =
+            option_change(presence, nullable(self.old, old), nullable(self.new, new));
         let (kind, now) = match (direction, presence.new) {
             (Direction::Request, true) => (Kind::RequestPropertyBecameRequired, "required"),
             (Direction::Request, false) => (Kind::RequestPropertyBecameOptional, "optional"),
             (Direction::Response, true) => (Kind::ResponsePropertyBecameRequired, "required"),
             (Direction::Response, false) => (Kind::ResponsePropertyBecameOptional, "optional"),
-        };
-        let field = match (flips, presence.new) {
-            (false, _) => "",
-            (true, true) => ": its generated field is no longer an `Option`",
-            (true, false) => ": its generated field becomes an `Option`",
         };
         let side = match direction {
             Direction::Request => "request",
@@ -436,9 +426,14 @@ impl<'a> Differ<'a> {
     }
 }
 
-/// Whether a generated field is an `Option`.
-fn is_option(required: bool, nullable: bool) -> bool {
-    !required || nullable
+/// Whether a value's generated field gains or loses its `Option` (it is `Option<T>` when
+/// the value is optional or nullable), and the words that say so in a message.
+fn option_change(presence: Presence, was_nullable: bool, nullable: bool) -> (bool, &'static str) {
+    match (!presence.old || was_nullable, !presence.new || nullable) {
+        (false, true) => (true, ": its generated field becomes an `Option`"),
+        (true, false) => (true, ": its generated field is no longer an `Option`"),
+        _ => (false, ""),
+    }
 }
 
 /// A `type` or `format` in a message.

@@ -111,7 +111,9 @@ fn check(old: fn(&mut Value), new: fn(&mut Value), expected: &[(Kind, bool, Stri
 /// One test per rule: `name: old edit, new edit => [(kind, breaking, pointer)]`; and the list
 /// of every kind some test expects.
 macro_rules! rules {
-    ($($test:ident: $old:expr, $new:expr => [$(($kind:ident, $breaking:expr, $pointer:expr)),*];)*) => {
+    ($(
+        $test:ident: $old:expr, $new:expr => [$(($kind:ident, $breaking:expr, $pointer:expr)),*];
+    )*) => {
         $(
             #[test]
             fn $test() {
@@ -173,10 +175,14 @@ rules! {
     } => [(ResponseMediaTypeAdded, false, format!("{OP}/responses/200/content/text~1plain"))];
     success_media_type_removed: |s| {
         op(s)["responses"]["200"]["content"]["text/plain"] = json!({"schema": {"type": "string"}});
-    }, keep => [(ResponseMediaTypeRemoved, true, format!("{OP}/responses/200/content/text~1plain"))];
+    }, keep => [
+        (ResponseMediaTypeRemoved, true, format!("{OP}/responses/200/content/text~1plain"))
+    ];
     error_media_type_removed: |s| {
         op(s)["responses"]["404"]["content"]["text/plain"] = json!({"schema": {"type": "string"}});
-    }, keep => [(ResponseMediaTypeRemoved, false, format!("{OP}/responses/404/content/text~1plain"))];
+    }, keep => [
+        (ResponseMediaTypeRemoved, false, format!("{OP}/responses/404/content/text~1plain"))
+    ];
     response_type_changed: keep, |s| property(s, "Thing", "size")["type"] = json!("string")
         => [(TypeChanged, true, "/components/schemas/Thing/properties/size")];
     request_type_changed: keep, |s| property(s, "Input", "name")["type"] = json!("integer")
@@ -228,7 +234,8 @@ rules! {
         => [(RequestBecameNotNullable, false, "/components/schemas/Input/properties/note")];
     response_became_nullable: keep, |s| property(s, "Thing", "id")["nullable"] = json!(true)
         => [(ResponseBecameNullable, true, "/components/schemas/Thing/properties/id")];
-    optional_response_became_nullable: keep, |s| property(s, "Thing", "size")["nullable"] = json!(true)
+    optional_response_became_nullable: keep,
+        |s| property(s, "Thing", "size")["nullable"] = json!(true)
         => [(ResponseBecameNullable, false, "/components/schemas/Thing/properties/size")];
     response_became_not_nullable: |s| property(s, "Thing", "id")["nullable"] = json!(true), keep
         => [(ResponseBecameNotNullable, true, "/components/schemas/Thing/properties/id")];
@@ -236,7 +243,8 @@ rules! {
         => [(RequestEnumValueAdded, false, "/components/schemas/Kind")];
     request_enum_value_removed: keep, |s| schema(s, "Kind")["enum"] = json!(["a"])
         => [(RequestEnumValueRemoved, true, "/components/schemas/Kind")];
-    response_enum_value_added: keep, |s| property(s, "Thing", "state")["enum"] = json!(["on", "off", "idle"])
+    response_enum_value_added: keep,
+        |s| property(s, "Thing", "state")["enum"] = json!(["on", "off", "idle"])
         => [(ResponseEnumValueAdded, true, "/components/schemas/Thing/properties/state")];
     response_enum_value_removed: keep, |s| property(s, "Thing", "state")["enum"] = json!(["on"])
         => [(ResponseEnumValueRemoved, true, "/components/schemas/Thing/properties/state")];
@@ -258,7 +266,8 @@ rules! {
     constraint_changed: |s| property(s, "Thing", "id")["pattern"] = json!("^a"),
         |s| property(s, "Thing", "id")["pattern"] = json!("^b")
         => [(ConstraintChanged, true, "/components/schemas/Thing/properties/id")];
-    additional_properties_changed: keep, |s| schema(s, "Thing")["additionalProperties"] = json!(false)
+    additional_properties_changed: keep,
+        |s| schema(s, "Thing")["additionalProperties"] = json!(false)
         => [(AdditionalPropertiesChanged, true, "/components/schemas/Thing")];
     request_variant_added: keep, |s| {
         property(s, "Input", "shape")["oneOf"] = json!([{"type": "string"}, {"type": "integer"}]);
