@@ -31,12 +31,7 @@ pub struct Updated {
 /// Takes the spec at `new_spec` into the workspace at `root`, reporting each step to `out`.
 pub fn update(root: &Path, new_spec: &Path, out: &mut dyn Write) -> Result<Updated> {
     let paths = Paths::under(root);
-    let shown = |path: &Path| {
-        path.strip_prefix(root)
-            .unwrap_or(path)
-            .display()
-            .to_string()
-    };
+    let shown = |path: &Path| display::path(path.strip_prefix(root).unwrap_or(path)).into_owned();
 
     let text = fs::read_to_string(new_spec)
         .with_context(|| format!("cannot read {}; nothing was written", new_spec.display()))?;
@@ -53,8 +48,8 @@ pub fn update(root: &Path, new_spec: &Path, out: &mut dyn Write) -> Result<Updat
     if any_breaking(&changes) {
         writeln!(
             out,
-            "   Breaking for clients: the release that ships this must bump the version \
-             accordingly."
+            "   Breaking for clients: the release that ships this must be a breaking version \
+             bump."
         )?;
     }
 
