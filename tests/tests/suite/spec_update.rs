@@ -19,31 +19,33 @@ fn edited_spec(path: &Path, edit: impl FnOnce(&mut Value)) {
     fs::write(path, serde_norway::to_string(&spec).unwrap()).unwrap();
 }
 
+/// Makes the copy build its tests in the workspace's own target directory, reusing its
+/// dependencies, under another version (`+spec-update` build metadata): cargo names a
+/// workspace's crates by their relative paths, so the copy's would otherwise build over the
+/// workspace's own.
+fn build_beside_the_workspace(copy: &Path) {
+    let config = copy.join(".cargo/config.toml");
+    let mut text = fs::read_to_string(&config).unwrap();
+    let target = workspace_root().join("target").display().to_string();
+    text.push_str(&format!("\n[build]\ntarget-dir = {target:?}\n"));
+    fs::write(&config, text).unwrap();
+    let manifest = copy.join("Cargo.toml");
+    let text = fs::read_to_string(&manifest).unwrap();
+    let version = "[workspace.package]\nversion = \"";
+    let start = text
+        .find(version)
+        .expect("[workspace.package] begins with the version");
+    let end = start + version.len() + text[start + version.len()..].find('"').unwrap();
+    let text = format!("{}+spec-update{}", &text[..end], &text[end..]);
+    fs::write(&manifest, text).unwrap();
+}
+
 #[test]
 fn an_update_regenerates_and_names_the_snapshots_to_review() {
     let copy_dir = copy_workspace("spec-update-");
     let copy = copy_dir.path();
     let dir = tempfile::tempdir().unwrap();
-    // The copy builds its tests in the workspace's own target directory, reusing its
-    // dependencies; another version makes its crates build beside the workspace's own
-    // instead of over them (cargo names a workspace's crates by their relative paths).
-    let target = workspace_root().join("target");
-    let config = copy.join(".cargo/config.toml");
-    let mut text = fs::read_to_string(&config).unwrap();
-    text.push_str(&format!(
-        "\n[build]\ntarget-dir = {:?}\n",
-        target.display().to_string()
-    ));
-    fs::write(&config, text).unwrap();
-    let manifest = copy.join("Cargo.toml");
-    let text = fs::read_to_string(&manifest).unwrap();
-    let version = "[workspace.package]\nversion = \"0.1.0\"";
-    assert!(text.contains(version), "the workspace version moved");
-    fs::write(
-        &manifest,
-        text.replacen(version, "[workspace.package]\nversion = \"0.1.999\"", 1),
-    )
-    .unwrap();
+    build_beside_the_workspace(copy);
     let paths = Paths::under(copy);
     let (original_spec, original_client) = (
         fs::read(&paths.spec).unwrap(),
