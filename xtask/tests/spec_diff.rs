@@ -30,14 +30,20 @@ fn spec_diff(args: &[&Path], json: bool) -> (i32, String, String) {
     )
 }
 
-/// The original spec against a copy edited by `edit`: the exit status, and each change's
-/// kind and whether it breaks.
-fn against_original(edit: impl FnOnce(&mut Value)) -> (i32, Vec<(String, bool)>) {
+/// A copy of the spec edited by `edit`, as YAML in a temporary directory.
+fn edited_copy(edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, PathBuf) {
     let mut spec = real_spec();
     edit(&mut spec);
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("aymara.yaml");
     std::fs::write(&copy, serde_norway::to_string(&spec).unwrap()).unwrap();
+    (dir, copy)
+}
+
+/// The original spec against a copy edited by `edit`: the exit status, and each change's
+/// kind and whether it breaks.
+fn against_original(edit: impl FnOnce(&mut Value)) -> (i32, Vec<(String, bool)>) {
+    let (_dir, copy) = edited_copy(edit);
     let (code, stdout, stderr) = spec_diff(&[&spec_path(), &copy], true);
     assert_eq!(stderr, "");
     let report: Value = serde_json::from_str(&stdout).unwrap();
@@ -102,11 +108,7 @@ fn breaking_changes_exit_1() {
     );
     expect(
         |s| {
-            *at(s, &format!("{REQUEST}/properties")) = {
-                let mut properties = at(s, &format!("{REQUEST}/properties")).take();
-                properties["purpose"] = json!({"type": "string"});
-                properties
-            };
+            at(s, &format!("{REQUEST}/properties"))["purpose"] = json!({"type": "string"});
             push(s, &format!("{REQUEST}/required"), json!("purpose"));
         },
         1,
@@ -204,11 +206,7 @@ fn the_real_spec_against_itself_and_the_release_baseline_show_no_change() {
 
 #[test]
 fn a_breaking_change_prints_a_table() {
-    let mut spec = real_spec();
-    remove(&mut spec, "/paths/~1v2~1files~1{file_uuid}/delete");
-    let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("aymara.yaml");
-    std::fs::write(&copy, serde_norway::to_string(&spec).unwrap()).unwrap();
+    let (_dir, copy) = edited_copy(|s| remove(s, "/paths/~1v2~1files~1{file_uuid}/delete"));
     let (code, stdout, _) = spec_diff(&[&spec_path(), &copy], false);
     assert_eq!(code, 1);
     let lines: Vec<&str> = stdout.lines().collect();
