@@ -25,4 +25,5 @@ mod sdk_rerun;
 mod sdk_retries;
 mod sdk_upload;
 mod semver_fields;
+mod spec_diff;
 mod spec_update;

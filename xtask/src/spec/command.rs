@@ -1,5 +1,6 @@
 //! The `cargo xtask spec` command line.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -31,8 +32,14 @@ pub enum Command {
 }
 
 impl Command {
-    /// Runs the command; returns its exit status.
+    /// Runs the command on the process's stdout and stderr.
     pub fn run(self) -> ExitCode {
+        ExitCode::from(self.execute(&mut std::io::stdout(), &mut std::io::stderr()))
+    }
+
+    /// Runs the command, printing to `out` and its errors to `err`; returns the exit status.
+    /// Output that cannot be written is dropped: there is nowhere left to say so.
+    pub fn execute(self, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         let root = crate::workspace_root();
         match self {
             Command::Diff { old, new, json } => {
@@ -40,30 +47,26 @@ impl Command {
                 let new = new.unwrap_or_else(|| Paths::under(&root).spec);
                 match super::diff(&old, &new) {
                     Ok(changes) => {
-                        if json {
-                            println!("{:#}", super::json(&changes));
+                        let _ = if json {
+                            writeln!(out, "{:#}", super::json(&changes))
                         } else {
-                            print!("{}", super::table(&changes));
-                        }
-                        ExitCode::from(u8::from(any_breaking(&changes)))
+                            write!(out, "{}", super::table(&changes))
+                        };
+                        u8::from(any_breaking(&changes))
                     }
                     Err(e) => {
-                        eprintln!("error: {e}");
-                        ExitCode::from(2)
+                        let _ = writeln!(err, "error: {e}");
+                        2
                     }
                 }
             }
-            Command::Update { path } => {
-                let mut stdout = std::io::stdout();
-                match super::update(&root, &path, &mut stdout) {
-                    Ok(updated) if updated.tests_passed => ExitCode::SUCCESS,
-                    Ok(_) => ExitCode::FAILURE,
-                    Err(e) => {
-                        eprintln!("error: {e:#}");
-                        ExitCode::FAILURE
-                    }
+            Command::Update { path } => match super::update(&root, &path, out) {
+                Ok(updated) => u8::from(!updated.tests_passed),
+                Err(e) => {
+                    let _ = writeln!(err, "error: {e:#}");
+                    1
                 }
-            }
+            },
         }
     }
 }

@@ -1,11 +1,13 @@
 //! `cargo xtask spec diff` against mutated copies of `openapi/aymara.yaml`: what each change
-//! is called, whether it breaks clients, and the exit status.
+//! is called, whether it breaks clients, and the exit status. The command runs in process
+//! (`spec::Command::execute`, what the binary runs): an integration test of the xtask
+//! package would make `cargo test` rebuild the `xtask` binary that `cargo xtask ci` runs.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::{Value, json};
 use xtask::codegen::Paths;
+use xtask::spec::Command;
 
 fn spec_path() -> PathBuf {
     Paths::workspace().spec
@@ -15,18 +17,21 @@ fn real_spec() -> Value {
     xtask::lint::parse(&std::fs::read_to_string(spec_path()).unwrap()).unwrap()
 }
 
-/// Runs `cargo xtask spec diff ARGS`; returns its exit status, stdout and stderr.
-fn spec_diff(args: &[&Path], json: bool) -> (i32, String, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    command.args(["spec", "diff"]).args(args);
-    if json {
-        command.arg("--json");
-    }
-    let output = command.output().unwrap();
+/// Runs `cargo xtask spec diff [OLD NEW] [--json]` as the binary does; returns its exit
+/// status, stdout and stderr.
+fn spec_diff(args: &[&Path], json: bool) -> (u8, String, String) {
+    let path = |i: usize| args.get(i).map(|p| p.to_path_buf());
+    let command = Command::Diff {
+        old: path(0),
+        new: path(1),
+        json,
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = command.execute(&mut out, &mut err);
     (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
     )
 }
 
@@ -42,7 +47,7 @@ fn edited_copy(edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, PathBuf) {
 
 /// The original spec against a copy edited by `edit`: the exit status, and each change's
 /// kind and whether it breaks.
-fn against_original(edit: impl FnOnce(&mut Value)) -> (i32, Vec<(String, bool)>) {
+fn against_original(edit: impl FnOnce(&mut Value)) -> (u8, Vec<(String, bool)>) {
     let (_dir, copy) = edited_copy(edit);
     let (code, stdout, stderr) = spec_diff(&[&spec_path(), &copy], true);
     assert_eq!(stderr, "");
@@ -86,7 +91,7 @@ fn push(spec: &mut Value, pointer: &str, value: Value) {
     at(spec, pointer).as_array_mut().unwrap().push(value);
 }
 
-fn expect(edit: impl FnOnce(&mut Value), code: i32, changes: &[(&str, bool)]) {
+fn expect(edit: impl FnOnce(&mut Value), code: u8, changes: &[(&str, bool)]) {
     let (found_code, found) = against_original(edit);
     let expected: Vec<(String, bool)> = changes.iter().map(|(k, b)| (k.to_string(), *b)).collect();
     assert_eq!((found_code, found), (code, expected));
