@@ -8,6 +8,7 @@ use std::process::Command;
 use anyhow::{Context, Result};
 
 use crate::codegen::{self, Check, Paths};
+use crate::spec;
 
 /// One check of the run.
 struct Step {
@@ -63,6 +64,21 @@ fn cargo(args: &[&str]) -> Result<bool> {
     Ok(status.success())
 }
 
+/// Prints the spec's changes since the last release. Breaking ones do not fail CI (the
+/// release check refuses them in a compatible version); a spec that cannot be read does.
+fn spec_diff() -> bool {
+    match spec::diff_since_release(&crate::workspace_root()) {
+        Ok(changes) => {
+            eprint!("{}", spec::table(&changes));
+            true
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            false
+        }
+    }
+}
+
 /// Runs every step; returns the names of those that failed.
 pub fn run() -> Result<Vec<&'static str>> {
     let mut failed = Vec::new();
@@ -88,6 +104,7 @@ pub fn run() -> Result<Vec<&'static str>> {
         }
     };
     record("cargo xtask codegen --check", drift);
+    record("cargo xtask spec diff (since the release)", spec_diff());
     for step in rest {
         record(step.name, cargo(step.args)?);
     }

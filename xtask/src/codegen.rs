@@ -36,7 +36,11 @@ pub struct Paths {
 impl Paths {
     /// The workspace's own spec and generated file.
     pub fn workspace() -> Self {
-        let root = crate::workspace_root();
+        Self::under(&crate::workspace_root())
+    }
+
+    /// The spec and generated file of the workspace at `root`.
+    pub fn under(root: &Path) -> Self {
         Self {
             spec: root.join("openapi/aymara.yaml"),
             out: root.join("crates/aymara-api/src/generated.rs"),
@@ -139,8 +143,7 @@ fn leave_out_hand_written(spec: &mut Value) -> (Vec<Note>, Vec<lint::Problem>) {
 
 /// Generates the client source for a spec given as YAML (or JSON) text.
 pub fn generate(spec_text: &str) -> Result<Generated> {
-    let mut value: Value =
-        serde_norway::from_str(spec_text).context("the spec is not valid YAML")?;
+    let mut value = lint::parse(spec_text).context("the spec is not valid YAML")?;
     let mut problems = lint::lint(&value);
     let (notes, more) = leave_out_hand_written(&mut value);
     problems.extend(more);

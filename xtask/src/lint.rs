@@ -26,12 +26,26 @@ const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
+/// Parses a spec's text (YAML, or JSON, which is YAML too) into the value every check, the
+/// generator and `spec diff` read.
+pub fn parse(text: &str) -> Result<Value, serde_norway::Error> {
+    serde_norway::from_str(text)
+}
+
 /// Lints a spec given as a JSON value; an empty result means it is fit for the generator.
 pub fn lint(spec: &Value) -> Vec<Problem> {
+    let mut problems = readable(spec);
+    check_operations(spec, &mut problems);
+    problems
+}
+
+/// The problems that keep any tool from reading the spec at all: a version other than
+/// OpenAPI 3.0.x, or a `$ref` that does not resolve. An empty result means every `$ref` can
+/// be followed with [`follow_ref`].
+pub fn readable(spec: &Value) -> Vec<Problem> {
     let mut problems = Vec::new();
     check_version(spec, &mut problems);
     check_refs(spec, spec, String::new(), &mut problems);
-    check_operations(spec, &mut problems);
     problems
 }
 
@@ -55,7 +69,7 @@ fn check_version(spec: &Value, problems: &mut Vec<Problem>) {
 }
 
 /// Escapes one JSON pointer segment (`~` → `~0`, `/` → `~1`).
-fn escape(segment: &str) -> String {
+pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
@@ -65,15 +79,11 @@ fn check_refs(root: &Value, node: &Value, pointer: String, problems: &mut Vec<Pr
             if let Some(target) = map.get("$ref") {
                 let here = format!("{pointer}/$ref");
                 match target.as_str() {
-                    Some(r) => match r.strip_prefix('#') {
-                        Some(local) if root.pointer(local).is_some() => {}
-                        Some(_) => problem(problems, here, format!("{r:?} does not resolve")),
-                        None => problem(
-                            problems,
-                            here,
-                            format!("{r:?} is not a local reference (only #/... is supported)"),
-                        ),
-                    },
+                    Some(r) => {
+                        if let Err(message) = follow_ref(root, r) {
+                            problem(problems, here, message);
+                        }
+                    }
                     None => problem(problems, here, "is not a string"),
                 }
             }
@@ -100,11 +110,36 @@ fn is_snake_case(id: &str) -> bool {
         && !id.contains("__")
 }
 
+/// Follows the local reference `reference` (`#/...`), and any reference it lands on, to the
+/// node it finally names; returns that node and its JSON pointer, or why it cannot.
+pub fn follow_ref<'a>(root: &'a Value, reference: &str) -> Result<(&'a Value, String), String> {
+    let mut seen = Vec::new();
+    let mut current = reference;
+    loop {
+        let Some(pointer) = current.strip_prefix('#') else {
+            return Err(format!(
+                "{current:?} is not a local reference (only #/... is supported)"
+            ));
+        };
+        if seen.contains(&pointer) {
+            return Err(format!("{reference:?} is a cycle of references"));
+        }
+        seen.push(pointer);
+        let Some(node) = root.pointer(pointer) else {
+            return Err(format!("{current:?} does not resolve"));
+        };
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(next) => current = next,
+            None => return Ok((node, pointer.to_string())),
+        }
+    }
+}
+
 /// Follows a local `$ref` (if any) to the node it names; unresolvable refs are reported by
 /// [`check_refs`], so here they simply yield `None`.
 fn resolve<'a>(root: &'a Value, node: &'a Value) -> Option<&'a Value> {
     match node.get("$ref").and_then(Value::as_str) {
-        Some(r) => root.pointer(r.strip_prefix('#')?),
+        Some(r) => follow_ref(root, r).ok().map(|(node, _)| node),
         None => Some(node),
     }
 }
@@ -168,7 +203,7 @@ pub fn operations(spec: &Value) -> Vec<Operation> {
 }
 
 /// The media type without its parameters (`text/plain; charset=utf-8` → `text/plain`).
-fn essence(media_type: &str) -> &str {
+pub fn essence(media_type: &str) -> &str {
     media_type.split(';').next().unwrap_or(media_type).trim()
 }
 
@@ -296,6 +331,27 @@ mod tests {
                 r##"/components/schemas/A/$ref: "#/components/schemas/Nope" does not resolve"##,
                 r#"/paths/~1v2~1files/post/operationId: "postFiles" is not snake_case"#,
                 "/paths/~1v2~1files/post/responses/404: has no content schema",
+            ]
+        );
+    }
+
+    #[test]
+    fn references_are_followed_to_the_end_and_cycles_are_problems() {
+        let mut spec = minimal();
+        spec["components"]["responses"]["Alias"] = json!({"$ref": "#/components/responses/Ok"});
+        let (node, pointer) = follow_ref(&spec, "#/components/responses/Alias").unwrap();
+        assert_eq!(pointer, "/components/responses/Ok");
+        assert_eq!(node["description"], "OK");
+        spec["components"]["schemas"] = json!({
+            "A": {"$ref": "#/components/schemas/B"},
+            "B": {"$ref": "#/components/schemas/A"},
+        });
+        let lines: Vec<String> = lint(&spec).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                r##"/components/schemas/A/$ref: "#/components/schemas/B" is a cycle of references"##,
+                r##"/components/schemas/B/$ref: "#/components/schemas/A" is a cycle of references"##,
             ]
         );
     }

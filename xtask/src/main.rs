@@ -31,6 +31,11 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// What a spec change does to clients: `spec diff [OLD] [NEW]`, `spec update PATH`.
+    Spec {
+        #[command(subcommand)]
+        command: xtask::spec::Command,
+    },
     /// Run every check CI runs: fmt, clippy, the drift check and all tests.
     Ci,
     /// Install the non-Rust test tools (Prism, the official Python SDK) into tools/.
@@ -74,6 +79,7 @@ fn main() -> ExitCode {
             };
             run_codegen(&paths, check)
         }
+        Command::Spec { command } => Ok(command.run()),
         Command::Tools => xtask::tools::ensure().map(|tools| {
             eprintln!("{tools:#?}");
             ExitCode::SUCCESS

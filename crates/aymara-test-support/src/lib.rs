@@ -3,7 +3,8 @@
 //! Always there, with nothing but std, `sha2` and `hex`: SHA-256 hex of bytes and files
 //! ([`sha256_hex`], [`sha256_file`]), the [`workspace_root`], the [`tools`] that
 //! `cargo xtask tools` installs, a [`ServerProcess`] to run one (or `aymara serve`), test
-//! trees ([`write_file`], [`files_under`], [`copy_tree`]) and [`multipart`] bodies.
+//! trees ([`write_file`], [`files_under`], [`copy_tree`], [`copy_workspace`]) and
+//! [`multipart`] bodies.
 //!
 //! Behind features, so that each test crate builds only what it uses:
 //! - `mock`: [`mock`] (the scripted Files API and store, hostile servers) and [`scripted`]
@@ -40,7 +41,7 @@ use std::path::{Path, PathBuf};
 pub use form::{FormPart, multipart};
 pub use hash::{blake3_file, blake3_hex, sha256_file, sha256_hex};
 pub use process::{Announces, ServerProcess};
-pub use tree::{copy_tree, files_under, write_file};
+pub use tree::{copy_tree, copy_workspace, files_under, write_file};
 
 /// The workspace root: every path the tests read (the spec, the examples, `tools/`) is
 /// relative to it.

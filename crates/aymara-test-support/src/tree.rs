@@ -59,3 +59,20 @@ pub fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
         }
     }
 }
+
+/// A copy of the workspace's sources (not its build output, tools or history) in a new
+/// directory under its `target/`, removed when dropped: for tests that regenerate or build a
+/// changed workspace.
+pub fn copy_workspace(prefix: &str) -> tempfile::TempDir {
+    let target = crate::workspace_root().join("target");
+    let copy = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(&target)
+        .unwrap_or_else(|e| fail("create a directory in", &target, e));
+    copy_tree(
+        &crate::workspace_root(),
+        copy.path(),
+        &[".git", "target", "tools"],
+    );
+    copy
+}

@@ -26,3 +26,5 @@ mod sdk_retries;
 mod sdk_slow_stores;
 mod sdk_upload;
 mod semver_fields;
+mod spec_diff;
+mod spec_update;

@@ -13,7 +13,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use aymara_test_support::{copy_tree, workspace_root};
+use aymara_test_support::{copy_workspace, workspace_root};
 use serde_norway::Value;
 
 /// Rewrites the copy's spec with `edit` applied to every schema, then regenerates its client.
@@ -57,12 +57,7 @@ fn check_dependent(copy: &Path) -> Output {
 
 #[test]
 fn an_optional_field_in_every_schema_breaks_no_dependent() {
-    let copy = tempfile::Builder::new()
-        .prefix("semver-copy-")
-        .tempdir_in(workspace_root().join("target"))
-        .unwrap();
-    // The workspace's sources, not its build output, tools or history.
-    copy_tree(&workspace_root(), copy.path(), &[".git", "target", "tools"]);
+    let copy = copy_workspace("semver-copy-");
 
     regenerate(copy.path(), |_, schema| {
         if let Some(properties) = schema.get_mut("properties").and_then(Value::as_mapping_mut) {
