@@ -25,6 +25,8 @@ pub struct Case {
     pub variant: Option<String>,
     /// What each run's fresh emulator is started with.
     pub emulator: EmulatorConfig,
+    /// Where the bytes go.
+    pub store: Store,
     /// Run alternately, run by run, in this order; one row each in the table.
     pub contenders: Vec<Contender>,
     /// Runs per contender (unless `--runs` or `--quick` say otherwise, or the contender's
@@ -47,6 +49,7 @@ impl Default for Case {
             data: DataSpec::one(0),
             variant: None,
             emulator: default_emulator(),
+            store: Store::Emulator,
             contenders: Vec::new(),
             runs: 5,
             prepare: None,
@@ -82,6 +85,15 @@ impl Case {
             None => text,
         }
     }
+}
+
+/// The store a case's runs send their bytes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    /// The emulator's own.
+    Emulator,
+    /// A fresh weak store per run (see `weak_store.rs`), fronted by the emulator's API.
+    Weak,
 }
 
 /// What a case's throughput counts per second of wall time.

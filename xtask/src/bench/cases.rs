@@ -11,7 +11,7 @@ use aymara::{INITIAL_CONCURRENCY, MAX_BATCH_SIZE, MAX_CONCURRENCY};
 use aymara_emulator::{EmulatorConfig, Faults};
 
 use super::Options;
-use super::case::{Case, Rate, default_emulator};
+use super::case::{Case, Rate, Store, default_emulator};
 use super::contender::{AYMARA, BARE, CURL, Contender, PYTHON};
 use super::data::DataSpec;
 use super::metric::{
@@ -32,6 +32,7 @@ pub fn all(options: Options) -> Vec<Case> {
     let mut cases = loopback(options);
     cases.extend(rerun_cases(options));
     cases.extend(real_networks_and_scale(options));
+    cases.extend(slow_and_weak_stores(options));
     cases
 }
 
@@ -44,7 +45,7 @@ fn loopback(options: Options) -> Vec<Case> {
     vec![
         // Streaming one large file: as fast as curl, in flat memory. Like for like, the
         // speed is judged without the journal (curl keeps none and hashes nothing); the
-        // default row also computes the SHA-256 of every byte for the journal. The last row
+        // default row also computes the BLAKE3 hash of every byte for the journal. The last row
         // is reqwest alone, the HTTP stack the SDK is built on: what the SDK adds to it
         // shows as the gap between the two.
         Case {
@@ -67,6 +68,15 @@ fn loopback(options: Options) -> Vec<Case> {
                     Check::Ratio {
                         row: row(NO_JOURNAL),
                         other: row(CURL),
+                        metric: THROUGHPUT,
+                        bound: AtLeast(0.95),
+                    },
+                ),
+                Target::new(
+                    "default (journal, BLAKE3 of every byte): throughput ≥ 0.95× --no-journal's",
+                    Check::Ratio {
+                        row: row(AYMARA),
+                        other: row(NO_JOURNAL),
                         metric: THROUGHPUT,
                         bound: AtLeast(0.95),
                     },
@@ -413,6 +423,155 @@ fn real_networks_and_scale(options: Options) -> Vec<Case> {
                     row: row(AYMARA),
                     metric: RSS,
                     bound: AtMost(256.0),
+                },
+            )],
+            ..Case::default()
+        },
+    ]
+}
+
+/// Stores that are slow, weak or stalling, where a default must lose nothing; and the
+/// bandwidth limit.
+fn slow_and_weak_stores(options: Options) -> Vec<Case> {
+    const FIXED_8: &str = "aymara-8";
+    const NO_HEDGE: &str = "aymara-no-hedge";
+    let fixed_8 = || Contender {
+        id: FIXED_8,
+        args: vec!["--concurrency".into(), INITIAL_CONCURRENCY.to_string()],
+        ..Contender::aymara()
+    };
+    let stragglers = DataSpec::files(options.pick(40, 3_000), 16 * KIB);
+    let (api, store) = options.pick((5, 1), (150, 30));
+    let latency = |straggler_rate| EmulatorConfig {
+        faults: Faults {
+            api_latency: Duration::from_millis(api),
+            store_latency: Duration::from_millis(store),
+            put_straggler_rate: straggler_rate,
+            put_straggler_delay: Duration::from_secs(3),
+            ..Faults::default()
+        },
+        ..default_emulator()
+    };
+    let bwlimit = options.pick(4 * MIB, 256 * MIB);
+    let rate = 40 * MIB;
+    let limited_wall = bwlimit as f64 / rate as f64;
+    vec![
+        // Python's ThreadingHTTPServer with a listen backlog of 5 as the store, 10,000 files
+        // of a few bytes: the default must settle near what it can take and lose nothing
+        // (every run must exit 0 and store every file, as in every case).
+        Case {
+            id: "weak",
+            data: DataSpec::files(options.pick(200, 10_000), 5),
+            variant: Some("a weak store (listen backlog 5)".to_owned()),
+            store: Store::Weak,
+            contenders: vec![Contender::aymara(), fixed_8()],
+            targets: vec![Target::new(
+                "default wall ≤ 1.5× --concurrency 8's (median), no file lost in any run",
+                Check::Ratio {
+                    row: row(AYMARA),
+                    other: row(FIXED_8),
+                    metric: WALL,
+                    bound: AtMost(1.5),
+                },
+            )],
+            ..Case::default()
+        },
+        // The network case's latencies, with one PUT in a hundred answered 3 s late: the
+        // default hedges them and must stay near the same run with no stragglers.
+        Case {
+            id: "stragglers",
+            data: stragglers,
+            variant: Some(format!("{api}/{store} ms, 1 % of PUTs 3 s late")),
+            emulator: latency(0.01),
+            contenders: vec![
+                Contender::aymara(),
+                Contender {
+                    id: NO_HEDGE,
+                    args: vec!["--no-hedge".into()],
+                    ..Contender::aymara()
+                },
+            ],
+            runs: 3,
+            targets: vec![Target::new(
+                "default wall ≤ 1.3× the same run with no stragglers",
+                Check::Ratio {
+                    row: row(AYMARA),
+                    other: row_in("stragglers-none", AYMARA),
+                    metric: WALL,
+                    bound: AtMost(1.3),
+                },
+            )],
+            ..Case::default()
+        },
+        Case {
+            id: "stragglers-none",
+            data: stragglers,
+            variant: Some(format!("{api}/{store} ms, no stragglers")),
+            emulator: latency(0.0),
+            contenders: vec![Contender::aymara()],
+            runs: 3,
+            ..Case::default()
+        },
+        // One large file under --bwlimit 40M: the limit is the pace, and costs no CPU.
+        Case {
+            id: "bwlimit",
+            data: DataSpec::one(bwlimit),
+            variant: Some("--bwlimit 40M".to_owned()),
+            rate: Rate::Bytes,
+            contenders: vec![Contender {
+                args: vec!["--bwlimit".into(), "40M".into()],
+                ..Contender::aymara()
+            }],
+            runs: 3,
+            targets: vec![
+                Target::new(
+                    format!("wall ≥ 0.9 × {limited_wall:.1} s (the size at 40 MiB/s)"),
+                    Check::Median {
+                        row: row(AYMARA),
+                        metric: WALL,
+                        bound: AtLeast(limited_wall * 0.9),
+                    },
+                ),
+                Target::new(
+                    format!("wall ≤ 1.1 × {limited_wall:.1} s"),
+                    Check::Median {
+                        row: row(AYMARA),
+                        metric: WALL,
+                        bound: AtMost(limited_wall * 1.1),
+                    },
+                ),
+                Target::new(
+                    "client CPU < 0.5 s",
+                    Check::Median {
+                        row: row(AYMARA),
+                        metric: CPU,
+                        bound: AtMost(0.5),
+                    },
+                ),
+            ],
+            ..Case::default()
+        },
+        // A store that reads the first PUT and never answers it, then answers: the stall is
+        // noticed in seconds and the file is sent again, not lost at the minute.
+        Case {
+            id: "stall",
+            data: DataSpec::one(KIB),
+            variant: Some("the first PUT never answered".to_owned()),
+            emulator: EmulatorConfig {
+                faults: Faults {
+                    put_stalls: 1,
+                    ..Faults::default()
+                },
+                ..default_emulator()
+            },
+            contenders: vec![Contender::aymara()],
+            runs: 3,
+            targets: vec![Target::new(
+                "stored, wall ≤ 10 s every run (the old limit was 60 s)",
+                Check::EveryRun {
+                    row: row(AYMARA),
+                    metric: WALL,
+                    bound: AtMost(10.0),
                 },
             )],
             ..Case::default()

@@ -13,7 +13,7 @@
 //!
 //! Where things are: `cases.rs` the table, `case.rs` what an entry holds, `contender/` how
 //! each program is started, `bare_put.rs` the bare `reqwest` contender, `data.rs` the generated files, `runner.rs` the runs,
-//! `measure.rs` one child's cost, `verify.rs` the store check, `sample.rs` and `metric.rs`
+//! `measure.rs` one child's cost, `verify.rs` the store check, `weak_store.rs` the weak store, `sample.rs` and `metric.rs`
 //! what a run gave and the table's columns, `target.rs` the targets, `table.rs` the
 //! Markdown, `machine.rs` and `benchmarks_md.rs` the BENCHMARKS.md header and markers,
 //! `release.rs` the optimized build.
@@ -34,6 +34,7 @@ mod sample;
 mod table;
 mod target;
 mod verify;
+mod weak_store;
 
 use anyhow::{Context, Result};
 

@@ -9,12 +9,13 @@ use anyhow::{Context, Result};
 use aymara_emulator::Emulator;
 
 use super::Options;
-use super::case::Case;
+use super::case::{Case, Store};
 use super::contender::{Contender, Invocation, Programs};
 use super::data::DataSet;
 use super::measure;
 use super::sample::{Row, Sample};
 use super::verify::verify;
+use super::weak_store::WeakStore;
 use crate::tools::Tools;
 
 /// Everything a run needs.
@@ -22,6 +23,8 @@ pub struct Bench {
     /// Where the emulators run: 2 workers, like the machine the bench was written on.
     runtime: tokio::runtime::Runtime,
     programs: Programs,
+    /// The weak store's script.
+    weak_store: PathBuf,
     /// The bench's temporary directory: data sets and run directories.
     work: PathBuf,
 }
@@ -39,6 +42,7 @@ impl Bench {
                 python: tools.python.clone(),
                 script: root.join("tools/bench/python_upload.py"),
             },
+            weak_store: root.join("tools/bench/weak_store.py"),
             work: work.to_path_buf(),
         })
     }
@@ -82,9 +86,19 @@ impl Bench {
             .join("runs")
             .join(format!("{}-{}-{run}", case.id, contender.id));
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let weak = match case.store {
+            Store::Emulator => None,
+            Store::Weak => Some(WeakStore::start(
+                &self.programs.python,
+                &self.weak_store,
+                &dir,
+            )?),
+        };
+        let mut config = case.emulator.clone();
+        config.external_store = weak.as_ref().map(WeakStore::external);
         let emulator = self
             .runtime
-            .block_on(Emulator::start(case.emulator.clone()))
+            .block_on(Emulator::start(config))
             .context("cannot start the emulator")?;
         let at = Invocation {
             programs: &self.programs,
@@ -93,8 +107,11 @@ impl Bench {
             dir: &dir,
         };
         let result = measure(case, contender, &at, &emulator).and_then(|sample| {
-            verify(&emulator.objects(), data)
-                .with_context(|| format!("{who} uploaded wrong bytes"))?;
+            let objects = match &weak {
+                Some(weak) => self.runtime.block_on(weak.objects())?,
+                None => emulator.objects(),
+            };
+            verify(&objects, data).with_context(|| format!("{who} uploaded wrong bytes"))?;
             Ok(sample)
         });
         self.runtime.block_on(emulator.shutdown());
