@@ -41,6 +41,7 @@ mod error;
 mod files;
 mod lock;
 mod retry;
+mod shard;
 pub mod types;
 mod upload;
 mod urls;
@@ -59,6 +60,7 @@ pub use files::{
     WaitOptions, WaitOutcome,
 };
 pub use retry::{DEFAULT_MAX_RETRIES, RETRY_BUDGET, RETRY_COST, TIMEOUT_RETRY_COST};
+pub use shard::Shard;
 pub use upload::{
     FileJournal, INITIAL_CONCURRENCY, Journal, JournalEntry, JournalQuery, MAX_BATCH_SIZE,
     MAX_BUFFERED_BYTES, MAX_CONCURRENCY, MAX_FILE_SIZE, MIN_TRANSFER_RATE, OutcomeKind, PlanAction,
@@ -89,6 +91,7 @@ const _: fn() = || {
     shareable::<JournalEntry>();
     shareable::<SkippedFile>();
     shareable::<UploadPlan>();
+    shareable::<Shard>();
     shareable::<ListOptions>();
     shareable::<WaitOptions>();
     shareable::<WaitOutcome>();
