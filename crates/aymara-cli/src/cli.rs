@@ -212,6 +212,12 @@ pub struct UploadArgs {
     /// Print what would be uploaded, skipped or refused, and send nothing (no key needed).
     #[arg(long)]
     pub dry_run: bool,
+    /// Take only the files of shard K of N, so that N runs (machines, jobs) with 1/N to N/N
+    /// upload every file exactly once. A file's shard is a stable hash of its path under
+    /// the directory argument it was found in (a file named on the command line: its path
+    /// as given). Each shard keeps its own default journal.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<aymara::Shard>,
     /// Where the journal of uploaded files is kept [default: one file per base URL and
     /// workspace under .aymara/journal/]. Files it has, unchanged, are skipped.
     #[arg(long, value_name = "FILE", conflicts_with = "no_journal")]

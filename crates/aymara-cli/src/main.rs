@@ -11,6 +11,7 @@ mod paths;
 mod progress;
 #[cfg(feature = "emulator")]
 mod serve;
+mod shard;
 mod signals;
 
 use std::process::ExitCode;
