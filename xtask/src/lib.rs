@@ -5,6 +5,7 @@ pub mod bench;
 pub mod ci;
 pub mod codegen;
 pub mod lint;
+pub mod man;
 pub mod tools;
 
 /// The workspace root, as the tests see it.
