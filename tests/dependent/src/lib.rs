@@ -433,18 +433,6 @@ pub fn upload_blocking() -> Result<usize, Error> {
     Ok(report.uploaded().count())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_fake_report_reads_back() {
-        let report = super::fake_report();
-        assert_eq!(super::summarize(&report), "Some(\"ws\") 5 1 3 1 false");
-        let lines: Vec<String> = report.outcomes().iter().map(super::describe).collect();
-        assert!(lines[1].contains("403 Forbidden"), "{lines:?}");
-        assert!(lines[4].ends_with("cancelled"));
-    }
-}
-
 /// One worker's share of a run split among several: parsed from its job's index, or built.
 pub fn shard(paths: &[&str], spec: &str) -> Result<Vec<String>, Error> {
     let shard: aymara::Shard = spec.parse()?;
@@ -455,4 +443,16 @@ pub fn shard(paths: &[&str], spec: &str) -> Result<Vec<String>, Error> {
         .filter(|path| shard.contains(path))
         .map(|path| path.to_string())
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_fake_report_reads_back() {
+        let report = super::fake_report();
+        assert_eq!(super::summarize(&report), "Some(\"ws\") 5 1 3 1 false");
+        let lines: Vec<String> = report.outcomes().iter().map(super::describe).collect();
+        assert!(lines[1].contains("403 Forbidden"), "{lines:?}");
+        assert!(lines[4].ends_with("cancelled"));
+    }
 }
