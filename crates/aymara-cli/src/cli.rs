@@ -26,12 +26,13 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Verbosity {
     /// Log on stderr: -v retries and warnings (info), -vv each request and attempt too
-    /// (debug), -vvv everything (trace). RUST_LOG, when set, decides instead.
-    #[arg(short, long, action = ArgAction::Count, global = true, conflicts_with = "quiet",
+    /// (debug), -vvv everything, the HTTP stack's too (trace). RUST_LOG, when set, decides
+    /// instead.
+    #[arg(short, long, action = ArgAction::Count, global = true,
         help_heading = "Global options")]
     pub verbose: u8,
-    /// Print nothing but errors: no progress bar, summary or log line. What --json or
-    /// --ndjson asks for is still printed.
+    /// Print nothing but errors: no progress bar, summary or log line (wins over -v). What
+    /// --json or --ndjson asks for is still printed.
     #[arg(short, long, global = true, help_heading = "Global options")]
     pub quiet: bool,
 }

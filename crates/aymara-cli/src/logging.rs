@@ -1,20 +1,24 @@
 //! Logs (`tracing`) on stderr, as much as `-v`/`-vv`/`-vvv` ask, or what `RUST_LOG` says when
 //! it is set. Without either, only errors. Colored only on a terminal, and never under
-//! `NO_COLOR`, so logs saved to a file stay plain text.
+//! `NO_COLOR`, so logs saved to a file stay plain text. A progress bar on stderr is lifted
+//! while a line is written, so that neither garbles the other.
 //!
 //! The SDK redacts what it logs: the API key and presigned URLs' signatures never appear.
 
 use std::ffi::OsStr;
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal, Write};
+use std::sync::Mutex;
 
+use indicatif::ProgressBar;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 
 use crate::Failure;
 use crate::cli::Verbosity;
 
-/// The crates whose logs `-v` turns up: the SDK (and this binary, also `aymara`), and the
-/// emulator behind `--local`. Others stay at warnings, so their debug lines do not drown
-/// ours.
+/// The crates whose logs `-v` and `-vv` turn up: the SDK (and this binary, also `aymara`),
+/// and the emulator behind `--local`. Others stay at warnings, so that their debug lines do
+/// not drown ours, until `-vvv` turns everything up.
 const OURS: &[&str] = &["aymara", "aymara_emulator"];
 
 /// Starts logging to stderr. A `RUST_LOG` that does not parse is a usage error naming it.
@@ -23,13 +27,50 @@ pub fn init(verbosity: &Verbosity) -> Result<(), Failure> {
     let filter = filter(verbosity, rust_log.as_deref()).map_err(Failure::usage)?;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(AroundProgress)
         .with_ansi(colored(
             std::io::stderr().is_terminal(),
             std::env::var_os("NO_COLOR"),
         ))
         .init();
     Ok(())
+}
+
+/// The progress bar drawn on stderr now, if any.
+static PROGRESS: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Writes log lines around `bar` while it is drawn (`None`: it is gone).
+pub fn around(bar: Option<&ProgressBar>) {
+    if let Ok(mut progress) = PROGRESS.lock() {
+        *progress = bar.cloned();
+    }
+}
+
+/// Stderr, with the progress bar lifted while each log line is written: the subscriber
+/// writes one event in one call.
+struct AroundProgress;
+
+impl Write for AroundProgress {
+    fn write(&mut self, line: &[u8]) -> io::Result<usize> {
+        let bar = PROGRESS.lock().ok().and_then(|progress| progress.clone());
+        match bar {
+            Some(bar) => bar.suspend(|| io::stderr().write_all(line))?,
+            None => io::stderr().write_all(line)?,
+        }
+        Ok(line.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        io::stderr().flush()
+    }
+}
+
+impl MakeWriter<'_> for AroundProgress {
+    type Writer = Self;
+
+    fn make_writer(&self) -> Self {
+        Self
+    }
 }
 
 /// What is logged: `RUST_LOG` when set and not empty, else what the flags ask.
@@ -46,16 +87,16 @@ fn filter(verbosity: &Verbosity, rust_log: Option<&OsStr>) -> Result<EnvFilter, 
         .map_err(|e| format!("RUST_LOG {:?}: {e}", crate::output::text(&directives)))
 }
 
-/// The directives the flags stand for.
+/// The directives the flags stand for; `-q` wins.
 fn directives(verbosity: &Verbosity) -> String {
-    let (ours, others) = match verbosity.verbose {
+    let ours = match verbosity.verbose {
         _ if verbosity.quiet => return "error".to_owned(),
         0 => return "error".to_owned(),
-        1 => ("info", "warn"),
-        2 => ("debug", "warn"),
-        _ => ("trace", "info"),
+        1 => "info",
+        2 => "debug",
+        _ => return "trace".to_owned(),
     };
-    let mut directives = others.to_owned();
+    let mut directives = "warn".to_owned();
     for target in OURS {
         directives.push_str(&format!(",{target}={ours}"));
     }
@@ -88,7 +129,8 @@ mod tests {
         assert!(info.contains("warn"), "{info}");
         let debug = shown(&verbosity(2, false), None);
         assert!(debug.contains("aymara=debug"), "{debug}");
-        assert!(shown(&verbosity(5, false), None).contains("aymara=trace"));
+        assert_eq!(shown(&verbosity(3, false), None), "trace");
+        assert_eq!(shown(&verbosity(3, true), None), "error", "-q wins");
         assert_eq!(
             shown(&verbosity(2, false), Some("hyper=trace")),
             "hyper=trace"

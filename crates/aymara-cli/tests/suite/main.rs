@@ -14,6 +14,8 @@ mod hostile;
 mod json_shapes;
 mod rerun;
 mod serve_s3;
+mod shards;
+mod shell;
 
 /// The binary under test.
 const AYMARA: Binary = Binary::new(env!("CARGO_BIN_EXE_aymara"));
