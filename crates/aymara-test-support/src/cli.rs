@@ -31,6 +31,24 @@ pub struct Invocation<'a> {
     pub rust_log: Option<&'a str>,
 }
 
+impl<'a> Invocation<'a> {
+    /// `args` run in `dir` against `base_url` with `key`, and no `RUST_LOG`.
+    pub fn new(
+        base_url: &'a str,
+        key: Option<&'a str>,
+        dir: &'a Path,
+        args: &'a [&'a str],
+    ) -> Self {
+        Self {
+            base_url,
+            key,
+            dir,
+            args,
+            rust_log: None,
+        }
+    }
+}
+
 /// The `aymara` binary under test.
 #[derive(Debug, Clone, Copy)]
 pub struct Binary {

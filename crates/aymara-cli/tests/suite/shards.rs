@@ -10,18 +10,10 @@ use aymara_test_support::mock::MockServer;
 use aymara_test_support::{files_under, sha256_file, write_file};
 use serde_json::Value;
 
-use crate::{AYMARA, many_files};
+use crate::{AYMARA, many_files, paths_of};
 
 async fn aymara(base_url: &str, key: Option<&str>, dir: &Path, args: &[&str]) -> Run {
-    AYMARA
-        .run(Invocation {
-            base_url,
-            key,
-            dir,
-            args,
-            rust_log: None,
-        })
-        .await
+    AYMARA.run(Invocation::new(base_url, key, dir, args)).await
 }
 
 /// `shard 2/4: 251 of 1000 files` → 251.
@@ -34,11 +26,7 @@ fn taken(line: &str, shard: &str, total: usize) -> usize {
 }
 
 fn local_file_paths(list: &Value) -> BTreeSet<String> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|file| file["local_file_path"].as_str().unwrap().to_owned())
-        .collect()
+    paths_of(list).into_iter().collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

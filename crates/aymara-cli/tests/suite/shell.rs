@@ -14,14 +14,11 @@ use crate::{AYMARA, many_files};
 
 const KEY: &str = "sk-SENTINEL-shell-7431";
 
+/// An upload with `--local` of `set/`, every file every time.
+const LOCAL_UPLOAD: [&str; 6] = ["files", "upload", "--local", "--no-journal", "-r", "set"];
+
 fn invocation<'a>(base_url: &'a str, dir: &'a Path, args: &'a [&'a str]) -> Invocation<'a> {
-    Invocation {
-        base_url,
-        key: Some(KEY),
-        dir,
-        args,
-        rust_log: None,
-    }
+    Invocation::new(base_url, Some(KEY), dir, args)
 }
 
 /// Color and style sequences (SGR, `ESC [ … m`); cursor moves are not colors.
@@ -78,15 +75,7 @@ async fn vv_logs_each_attempt_and_no_secret_at_any_level() {
         runs.push((args.join(" "), run));
     }
     // The global flags go after the command too, and with `--local`.
-    let local = [
-        "files",
-        "upload",
-        "--local",
-        "--no-journal",
-        "-r",
-        "set",
-        "-vv",
-    ];
+    let local = [&LOCAL_UPLOAD[..], &["-vv"]].concat();
     let run = AYMARA.run(invocation("", dir.path(), &local)).await;
     runs.push((local.join(" "), run));
     let create = ["files", "create", "--json", "a.csv", "-vv"];
@@ -165,15 +154,7 @@ async fn on_a_terminal_logs_are_colored_unless_no_color_and_never_garble_the_pro
     let dir = tempfile::tempdir().unwrap();
     many_files(dir.path(), 40);
     write_file(dir.path(), "set/big.bin", &vec![7; 4 << 20]);
-    let args = [
-        "-vv",
-        "files",
-        "upload",
-        "--local",
-        "--no-journal",
-        "-r",
-        "set",
-    ];
+    let args = [&["-vv"][..], &LOCAL_UPLOAD].concat();
     let colored = output_on_terminal(AYMARA.command(&invocation("", dir.path(), &args))).await;
     let mut plain = AYMARA.command(&invocation("", dir.path(), &args));
     plain.env("NO_COLOR", "1");
@@ -205,15 +186,7 @@ async fn on_a_terminal_logs_are_colored_unless_no_color_and_never_garble_the_pro
     }
 
     // -q draws no bar even on a terminal.
-    let quiet = [
-        "-q",
-        "files",
-        "upload",
-        "--local",
-        "--no-journal",
-        "-r",
-        "set",
-    ];
+    let quiet = [&["-q"][..], &LOCAL_UPLOAD].concat();
     let run = output_on_terminal(AYMARA.command(&invocation("", dir.path(), &quiet))).await;
     assert_eq!(
         (run.code, run.stdout.as_str(), run.stderr.as_str()),
