@@ -6,6 +6,7 @@ pub mod ci;
 pub mod codegen;
 pub mod lint;
 pub mod spec;
+pub mod man;
 pub mod tools;
 
 /// The workspace root, as the tests see it.

@@ -38,6 +38,12 @@ enum Command {
     },
     /// Run every check CI runs: fmt, clippy, the drift check and all tests.
     Ci,
+    /// Write the `aymara` man pages (aymara.1 and one per subcommand) into OUT, from the
+    /// CLI's clap definitions: `man -l OUT/aymara.1`.
+    Man {
+        /// The directory to write into (made if missing).
+        out: PathBuf,
+    },
     /// Install the non-Rust test tools (Prism, the official Python SDK) into tools/.
     Tools,
     /// Benchmark the release CLI against curl and the official Python SDK on the emulator;
@@ -80,6 +86,10 @@ fn main() -> ExitCode {
             run_codegen(&paths, check)
         }
         Command::Spec { command } => Ok(command.run()),
+        Command::Man { out } => xtask::man::write(&out).map(|()| {
+            eprintln!("wrote the man pages into {}", out.display());
+            ExitCode::SUCCESS
+        }),
         Command::Tools => xtask::tools::ensure().map(|tools| {
             eprintln!("{tools:#?}");
             ExitCode::SUCCESS

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand};
 
 /// Where the local emulator keeps files unless `--data-dir` says otherwise.
 pub const DEFAULT_DATA_DIR: &str = ".aymara/local";
@@ -18,6 +18,23 @@ pub const DEFAULT_MAX_RETRIES: u32 = 5;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub verbosity: Verbosity,
+}
+
+/// How much every command says on stderr.
+#[derive(Debug, Args)]
+pub struct Verbosity {
+    /// Log on stderr: -v retries and warnings (info), -vv each request and attempt too
+    /// (debug), -vvv everything, the HTTP stack's too (trace). RUST_LOG, when set, decides
+    /// instead.
+    #[arg(short, long, action = ArgAction::Count, global = true,
+        help_heading = "Global options")]
+    pub verbose: u8,
+    /// Print nothing but errors: no progress bar, summary or log line (wins over -v). What
+    /// --json or --ndjson asks for is still printed.
+    #[arg(short, long, global = true, help_heading = "Global options")]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -28,6 +45,19 @@ pub enum Command {
     /// Run the local emulator of the Files API and its object store until Ctrl-C.
     #[cfg(feature = "emulator")]
     Serve(ServeArgs),
+    /// Print the completion script for a shell on stdout.
+    ///
+    /// bash: `source <(aymara completions bash)`; zsh: `aymara completions zsh >
+    /// ~/.zfunc/_aymara` (with ~/.zfunc in fpath); fish: `aymara completions fish >
+    /// ~/.config/fish/completions/aymara.fish`.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +213,12 @@ pub struct UploadArgs {
     /// Print what would be uploaded, skipped or refused, and send nothing (no key needed).
     #[arg(long)]
     pub dry_run: bool,
+    /// Take only the files of shard K of N, so that N runs (machines, jobs) with 1/N to N/N
+    /// upload every file exactly once. A file's shard is a stable hash of its path under
+    /// the directory argument it was found in (a file named on the command line: its path
+    /// as given). Each shard keeps its own default journal.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<aymara::Shard>,
     /// Where the journal of uploaded files is kept [default: one file per base URL and
     /// workspace under .aymara/journal/]. Files it has, unchanged, are skipped.
     #[arg(long, value_name = "FILE", conflicts_with = "no_journal")]
@@ -223,8 +259,8 @@ pub struct UploadArgs {
     /// Print one JSON object per file on stdout as each finishes, then a summary object.
     #[arg(long, conflicts_with = "json")]
     pub ndjson: bool,
-    /// Print nothing but errors.
-    #[arg(short, long, conflicts_with_all = ["json", "ndjson"])]
+    /// The global `-q`, which main copies here.
+    #[arg(skip)]
     pub quiet: bool,
     /// After each file is stored, wait until it is processed (at most 10 minutes) and
     /// report its final processing status.

@@ -5,7 +5,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use aymara::{Error, FileJournal};
+use aymara::{Error, FileJournal, Shard};
 use sha2::{Digest, Sha256};
 
 use crate::Failure;
@@ -29,9 +29,10 @@ pub fn destination(api: &ApiArgs, base_url: &str) -> String {
     }
 }
 
-/// The default journal of a destination and workspace: `<host>-<hash>.jsonl`, the hash
-/// telling apart ports, paths and workspaces.
-pub fn default_path(destination: &str, workspace: Option<&str>) -> PathBuf {
+/// The default journal of a destination, workspace and shard: `<host>-<hash>.jsonl`, the
+/// hash telling apart ports, paths and workspaces, and `-shard-K-of-N` before `.jsonl` for
+/// `--shard K/N`, so that workers sharing a directory never wait for each other's lock.
+pub fn default_path(destination: &str, workspace: Option<&str>, shard: Option<Shard>) -> PathBuf {
     let digest = Sha256::digest(format!("{destination}\n{}", workspace.unwrap_or("")));
     let host = match destination.strip_prefix("local:") {
         Some(_) => "local".to_owned(),
@@ -48,7 +49,13 @@ pub fn default_path(destination: &str, workspace: Option<&str>) -> PathBuf {
             })
             .collect(),
     };
-    default_dir().join(format!("{host}-{}.jsonl", &hex::encode(digest)[..12]))
+    let shard = shard.map_or(String::new(), |s| {
+        format!("-shard-{}-of-{}", s.index(), s.count())
+    });
+    default_dir().join(format!(
+        "{host}-{}{shard}.jsonl",
+        &hex::encode(digest)[..12]
+    ))
 }
 
 /// Opens the journal the arguments ask for (none with `--no-journal`), printing what it
@@ -66,7 +73,7 @@ pub fn open(
     let path = args
         .journal
         .clone()
-        .unwrap_or_else(|| default_path(destination, args.workspace.as_deref()));
+        .unwrap_or_else(|| default_path(destination, args.workspace.as_deref(), args.shard));
     let opened = match read_only {
         true => FileJournal::open_read_only(&path),
         false => FileJournal::open(&path),
@@ -110,7 +117,7 @@ mod tests {
 
     #[test]
     fn destinations_and_workspaces_get_journals_of_their_own() {
-        let path = |d, w| default_path(d, w).display().to_string();
+        let path = |d, w| default_path(d, w, None).display().to_string();
         let api = path("https://api.aymara.ai/", None);
         assert!(api.starts_with(".aymara/journal/api.aymara.ai-"), "{api}");
         assert!(api.ends_with(".jsonl"));
@@ -121,5 +128,9 @@ mod tests {
         assert_ne!(local, path("http://127.0.0.1:9090/", None));
         assert!(path("local:/tmp/x", None).starts_with(".aymara/journal/local-"));
         assert_eq!(api, path("https://api.aymara.ai/", None), "stable");
+        let shard = |k| default_path("https://api.aymara.ai/", None, Shard::new(k, 4).ok());
+        let second = shard(2).display().to_string();
+        assert_eq!(second, api.replace(".jsonl", "-shard-2-of-4.jsonl"));
+        assert_ne!(shard(1), shard(2));
     }
 }

@@ -1,19 +1,22 @@
 //! `aymara`: upload files to Aymara AI for eval runs. See `aymara --help`.
 
-mod cli;
 mod commands;
+mod completions;
 mod filters;
 mod journal;
 mod local;
+mod logging;
 mod output;
 mod paths;
 mod progress;
 #[cfg(feature = "emulator")]
 mod serve;
+mod shard;
 mod signals;
 
 use std::process::ExitCode;
 
+use aymara_cli::cli;
 use clap::Parser;
 
 use cli::{Cli, Command, FilesCommand};
@@ -54,6 +57,14 @@ impl Failure {
     fn io(error: std::io::Error) -> Self {
         Self::failed(vec![format!("error: cannot write output: {error}")])
     }
+
+    /// Prints the lines on stderr; the exit status.
+    fn exit(self) -> ExitCode {
+        for line in &self.lines {
+            eprintln!("{line}");
+        }
+        ExitCode::from(self.code)
+    }
 }
 
 /// glibc's defaults cost an upload memory and CPU:
@@ -80,12 +91,14 @@ fn tune_malloc() {
 fn main() -> ExitCode {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     tune_malloc();
-    let cli = Cli::parse();
-    // Logs go to stderr, off unless RUST_LOG asks for them.
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(error),
+    };
+    if let Err(failure) = logging::init(&cli.verbosity) {
+        return failure.exit();
+    }
+    let quiet = cli.verbosity.quiet;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -98,7 +111,9 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Files(FilesCommand::Upload(args)) => commands::upload(args).await,
+            Command::Files(FilesCommand::Upload(args)) => {
+                commands::upload(cli::UploadArgs { quiet, ..args }).await
+            }
             Command::Files(FilesCommand::Create(args)) => commands::create(args).await,
             Command::Files(FilesCommand::List(args)) => commands::list(args).await,
             Command::Files(FilesCommand::Get(args)) => commands::get(args).await,
@@ -107,15 +122,22 @@ fn main() -> ExitCode {
             Command::Files(FilesCommand::Wait(args)) => commands::wait(args).await,
             #[cfg(feature = "emulator")]
             Command::Serve(args) => serve::serve(args).await,
+            Command::Completions(args) => completions::completions(args),
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            for line in &failure.lines {
-                eprintln!("{line}");
-            }
-            ExitCode::from(failure.code)
-        }
+        Err(failure) => failure.exit(),
     }
+}
+
+/// What clap refused. A value a flag's parser refused (`--shard 5/4`) is one line, like
+/// every other usage error; help, version and clap's other errors print as clap prints them.
+fn usage_error(error: clap::Error) -> ExitCode {
+    if error.kind() != clap::error::ErrorKind::ValueValidation {
+        error.exit()
+    }
+    let text = error.render().to_string();
+    eprintln!("{}", text.lines().next().unwrap_or_default());
+    ExitCode::from(2)
 }

@@ -8,6 +8,10 @@
 //! Under a directory, hidden entries (names starting with `.`) are left out unless
 //! `--hidden` is given, `.aymara` (this tool's own state) always is, and `--include` and
 //! `--exclude` choose among the files. Files named on the command line are always taken.
+//!
+//! With `--shard K/N`, only the files of shard K are taken: a file found under a directory
+//! by its path under that directory, a file named on the command line by its path as given
+//! (see [`aymara::Shard`]). The same tree gives every worker the same split.
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +31,15 @@ pub struct Walk<'a> {
     /// Take hidden files and directories too.
     pub hidden: bool,
     pub filters: &'a Filters,
+    /// `--shard K/N`: take only the files of this shard.
+    pub shard: Option<aymara::Shard>,
+}
+
+impl Walk<'_> {
+    /// Whether a file at `relative` (to the root it was found under) is this run's.
+    fn in_shard(&self, relative: &Path) -> bool {
+        self.shard.is_none_or(|shard| shard.contains(relative))
+    }
 }
 
 /// What the command line's paths expand to.
@@ -40,6 +53,8 @@ pub struct Expanded {
     pub filtered: usize,
     /// Hidden files and directories under a directory left out (not walked into).
     pub hidden: usize,
+    /// Files left to the other shards' runs.
+    pub other_shards: usize,
 }
 
 /// Expands `inputs` into files. Returns every problem found, one line each, if there is any.
@@ -54,10 +69,11 @@ pub fn expand(inputs: &[PathBuf], how: &Walk<'_>) -> Result<Expanded, Vec<String
                 output::path(input)
             )),
             Ok(meta) if meta.is_dir() => {
-                let before = (expanded.files.len(), expanded.filtered);
+                let found = |e: &Expanded| (e.files.len(), e.filtered, e.other_shards);
+                let before = found(&expanded);
                 let hidden = expanded.hidden;
                 walk(input, how, &mut expanded, &mut problems);
-                if (expanded.files.len(), expanded.filtered) == before {
+                if found(&expanded) == before {
                     let hint = match expanded.hidden > hidden {
                         true => " (hidden ones are left out unless --hidden is given)",
                         false => "",
@@ -68,10 +84,12 @@ pub fn expand(inputs: &[PathBuf], how: &Walk<'_>) -> Result<Expanded, Vec<String
                     ));
                 }
             }
+            Ok(_) if !how.in_shard(input) => expanded.other_shards += 1,
             Ok(_) => expanded.files.push(input.clone()),
         }
     }
-    if problems.is_empty() && expanded.files.is_empty() && expanded.filtered > 0 {
+    let none_found = expanded.files.is_empty() && expanded.other_shards == 0;
+    if problems.is_empty() && none_found && expanded.filtered > 0 {
         problems.push(format!(
             "no file matches --include/--exclude ({} left out)",
             expanded.filtered
@@ -113,6 +131,9 @@ fn walk(dir: &Path, how: &Walk<'_>, expanded: &mut Expanded, problems: &mut Vec<
             }
             Ok(entry) if entry.path_is_symlink() && !follow && entry.depth() > 0 => {
                 expanded.skipped_links.push(exact(entry));
+            }
+            Ok(entry) if !how.in_shard(entry.path().strip_prefix(dir).unwrap_or(entry.path())) => {
+                expanded.other_shards += 1;
             }
             Ok(entry) => expanded.files.push(exact(entry)),
             Err(e) => {
@@ -167,6 +188,14 @@ mod tests {
             follow_symlinks,
             hidden: false,
             filters: &NO_FILTERS,
+            shard: None,
+        }
+    }
+
+    fn sharded(k: u32, n: u32, recursive: bool) -> Walk<'static> {
+        Walk {
+            shard: Some(aymara::Shard::new(k, n).unwrap()),
+            ..walk(recursive, false)
         }
     }
 
@@ -224,6 +253,51 @@ mod tests {
             expand(&input, &how).unwrap_err(),
             ["no file matches --include/--exclude (4 left out)"]
         );
+    }
+
+    #[test]
+    fn shards_split_what_is_found_by_its_path_under_the_root() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        for dir in [a.path(), b.path()] {
+            for i in 0..30 {
+                let path = dir.join(format!("sub/{i}.csv"));
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, "x").unwrap();
+            }
+        }
+        let split = |dir: &Path, k| {
+            let found = expand(&[dir.to_path_buf()], &sharded(k, 3, true)).unwrap();
+            assert_eq!(found.files.len() + found.other_shards, 30);
+            names(dir, &found.files)
+        };
+        let shards: Vec<Vec<String>> = (1..=3).map(|k| split(a.path(), k)).collect();
+        let mut all: Vec<String> = shards.concat();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 30, "each file in exactly one shard: {shards:?}");
+        assert!(shards.iter().all(|shard| !shard.is_empty()), "{shards:?}");
+        // Another root holding the same tree splits the same way.
+        for (k, shard) in (1..).zip(&shards) {
+            assert_eq!(&split(b.path(), k), shard);
+        }
+
+        // A named file goes by its path as given, `./` or not.
+        let home = aymara::Shard::new(1, 3)
+            .unwrap()
+            .of(a.path().join("sub/0.csv"));
+        let dotted = vec![a.path().join("./sub/0.csv")];
+        assert_eq!(
+            expand(&dotted, &sharded(home, 3, false)).unwrap().files,
+            dotted
+        );
+        let elsewhere = expand(&dotted, &sharded(home % 3 + 1, 3, false)).unwrap();
+        assert_eq!((elsewhere.files.len(), elsewhere.other_shards), (0, 1));
+        // A directory whose files all belong to other shards is no error.
+        let only = tempfile::tempdir().unwrap();
+        std::fs::write(only.path().join("a.csv"), "x").unwrap();
+        let other = aymara::Shard::new(1, 2).unwrap().of("a.csv") % 2 + 1;
+        let empty = expand(&[only.path().to_path_buf()], &sharded(other, 2, true)).unwrap();
+        assert_eq!((empty.files.len(), empty.other_shards), (0, 1));
     }
 
     #[test]

@@ -26,16 +26,19 @@ pub struct Progress {
 impl Progress {
     /// A bar for `inputs` files; `visible` is whether the user wants one at all.
     pub fn new(inputs: usize, visible: bool) -> Self {
-        let target = if visible && std::io::stderr().is_terminal() {
-            ProgressDrawTarget::stderr()
-        } else {
-            ProgressDrawTarget::hidden()
+        let drawn = visible && std::io::stderr().is_terminal();
+        let target = match drawn {
+            true => ProgressDrawTarget::stderr(),
+            false => ProgressDrawTarget::hidden(),
         };
         let bar = ProgressBar::with_draw_target(Some(0), target);
         if let Ok(style) = ProgressStyle::with_template(
             "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
         ) {
             bar.set_style(style.progress_chars("=> "));
+        }
+        if drawn {
+            crate::logging::around(Some(&bar));
         }
         Self {
             bar,
@@ -128,6 +131,7 @@ impl Progress {
 
     /// Removes the bar before the summary is printed.
     pub fn finish(&self) {
+        crate::logging::around(None);
         self.bar.finish_and_clear();
     }
 }

@@ -1,5 +1,6 @@
 //! Running the `aymara` binary from tests. Only the crate that builds it knows where it is
 //! (`env!("CARGO_BIN_EXE_aymara")`), so it hands that path to [`Binary::new`].
+//! [`output_on_terminal`] runs it as a person at a terminal would.
 
 use std::path::Path;
 use std::process::Command;
@@ -28,6 +29,24 @@ pub struct Invocation<'a> {
     pub args: &'a [&'a str],
     /// `RUST_LOG`, or none.
     pub rust_log: Option<&'a str>,
+}
+
+impl<'a> Invocation<'a> {
+    /// `args` run in `dir` against `base_url` with `key`, and no `RUST_LOG`.
+    pub fn new(
+        base_url: &'a str,
+        key: Option<&'a str>,
+        dir: &'a Path,
+        args: &'a [&'a str],
+    ) -> Self {
+        Self {
+            base_url,
+            key,
+            dir,
+            args,
+            rust_log: None,
+        }
+    }
 }
 
 /// The `aymara` binary under test.
@@ -113,4 +132,65 @@ pub async fn output(mut command: Command) -> Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
+}
+
+/// Runs `command` with its stderr on a pseudo-terminal 200 columns wide (stdout piped), off
+/// the async runtime, and collects what it printed: for what a person at a terminal sees
+/// (progress bars, colors). Stderr holds what the terminal received, `\n` as `\r\n`.
+pub async fn output_on_terminal(mut command: Command) -> Run {
+    use std::io::Read;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::process::Stdio;
+
+    let (mut controller, mut terminal) = (0, 0);
+    let size = libc::winsize {
+        ws_row: 50,
+        ws_col: 200,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two new descriptors, which are owned from here on. They are
+    // closed on exec, so that programs other tests start meanwhile do not hold the terminal
+    // open (the child gets its own copy as stderr).
+    let (controller, terminal) = unsafe {
+        let made = libc::openpty(
+            &mut controller,
+            &mut terminal,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        );
+        assert_eq!(made, 0, "openpty: {}", std::io::Error::last_os_error());
+        for fd in [controller, terminal] {
+            assert_eq!(libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC), 0);
+        }
+        (
+            OwnedFd::from_raw_fd(controller),
+            OwnedFd::from_raw_fd(terminal),
+        )
+    };
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(terminal));
+    tokio::task::spawn_blocking(move || {
+        let child = command.spawn().expect("runs");
+        // The child holds the terminal now: once it exits, reading ends.
+        drop(command);
+        let reader = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            // Linux answers EIO, not end of file, once no process holds the terminal.
+            let _ = std::fs::File::from(controller).read_to_end(&mut seen);
+            seen
+        });
+        let output = child.wait_with_output().expect("waits");
+        let stderr = reader.join().expect("reads the terminal");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
+    })
+    .await
+    .expect("joins")
 }

@@ -44,6 +44,7 @@ mod files;
 mod lock;
 mod plan;
 mod retry;
+mod shard;
 pub mod types;
 mod upload;
 mod urls;
@@ -65,6 +66,7 @@ pub use files::{
 };
 pub use plan::MAX_FILE_SIZE;
 pub use retry::{DEFAULT_MAX_RETRIES, RETRY_BUDGET, RETRY_COST, TIMEOUT_RETRY_COST};
+pub use shard::Shard;
 pub use upload::{
     FileJournal, INITIAL_CONCURRENCY, Journal, JournalEntry, JournalQuery, MAX_BATCH_SIZE,
     MAX_CONCURRENCY, OutcomeKind, PlanAction, PlanEntry, ProgressEvent, ProgressObserver,
@@ -95,6 +97,7 @@ const _: fn() = || {
     shareable::<JournalEntry>();
     shareable::<SkippedFile>();
     shareable::<UploadPlan>();
+    shareable::<Shard>();
     shareable::<ListOptions>();
     shareable::<WaitOptions>();
     shareable::<WaitOutcome>();

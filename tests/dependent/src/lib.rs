@@ -433,6 +433,18 @@ pub fn upload_blocking() -> Result<usize, Error> {
     Ok(report.uploaded().count())
 }
 
+/// One worker's share of a run split among several: parsed from its job's index, or built.
+pub fn shard(paths: &[&str], spec: &str) -> Result<Vec<String>, Error> {
+    let shard: aymara::Shard = spec.parse()?;
+    let same = aymara::Shard::new(shard.index(), shard.count())?;
+    let _ = (same == shard, shard.to_string(), shard.of("a.csv"));
+    Ok(paths
+        .iter()
+        .filter(|path| shard.contains(path))
+        .map(|path| path.to_string())
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -20,6 +20,7 @@ struct Counts {
 }
 
 pub async fn dry_run(args: &UploadArgs, expanded: Expanded) -> Result<(), Failure> {
+    let sharded = crate::shard::line(args.shard, &expanded);
     let destination = match args.api.local {
         true => journal::destination(&args.api, ""),
         false => journal::destination(&args.api, &Target::base_url(&args.api)?),
@@ -55,6 +56,7 @@ pub async fn dry_run(args: &UploadArgs, expanded: Expanded) -> Result<(), Failur
         for entry in plan.entries() {
             human_line(&mut out, entry)?;
         }
+        crate::shard::print(&mut out, sharded.as_deref())?;
         let mut left_out = String::new();
         if expanded.filtered > 0 {
             left_out.push_str(&format!(", {} left out by filters", expanded.filtered));

@@ -25,6 +25,7 @@ pub async fn upload(args: UploadArgs) -> Result<(), Failure> {
         follow_symlinks: args.follow_symlinks,
         hidden: args.hidden,
         filters: &filters,
+        shard: args.shard,
     };
     let expanded = paths::expand(&args.paths, &walk).map_err(Failure::usage_lines)?;
     for link in &expanded.skipped_links {
@@ -36,6 +37,7 @@ pub async fn upload(args: UploadArgs) -> Result<(), Failure> {
     if args.dry_run {
         return super::dry_run::dry_run(&args, expanded).await;
     }
+    let sharded = crate::shard::line(args.shard, &expanded);
     let target = Target::new(&args.api).await?;
     let destination = journal::destination(&args.api, target.client.base_url());
     let journal = journal::open(&args, &destination, false)?;
@@ -89,7 +91,8 @@ pub async fn upload(args: UploadArgs) -> Result<(), Failure> {
     } else if args.ndjson {
         out.json(&SummaryRecord { summary: &*tally })
     } else if !args.quiet {
-        summary(&mut out, tally, started, stored_in.as_deref())
+        crate::shard::print(&mut out, sharded.as_deref())
+            .and_then(|()| summary(&mut out, tally, started, stored_in.as_deref()))
     } else {
         Ok(())
     };

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use aymara_test_support::cli::Binary;
 use aymara_test_support::write_file;
+use serde_json::Value;
 
 mod cli;
 mod emulator;
@@ -14,6 +15,8 @@ mod hostile;
 mod json_shapes;
 mod rerun;
 mod serve_s3;
+mod shards;
+mod shell;
 
 /// The binary under test.
 const AYMARA: Binary = Binary::new(env!("CARGO_BIN_EXE_aymara"));
@@ -28,5 +31,14 @@ fn many_files(dir: &Path, count: usize) -> Vec<String> {
             write_file(dir, &name, lines.as_bytes());
             name
         })
+        .collect()
+}
+
+/// The `local_file_path` of each file in a `--json` list.
+fn paths_of(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["local_file_path"].as_str().unwrap().to_owned())
         .collect()
 }

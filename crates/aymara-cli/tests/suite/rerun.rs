@@ -11,7 +11,7 @@ use aymara_test_support::cli::{Invocation, Run};
 use aymara_test_support::{Announces, ServerProcess, files_under};
 use serde_json::Value;
 
-use crate::{AYMARA, many_files};
+use crate::{AYMARA, many_files, paths_of};
 
 const KEY: &str = "rerun-key";
 
@@ -29,14 +29,6 @@ async fn aymara(base_url: &str, key: Option<&str>, dir: &Path, args: &[&str]) ->
 
 fn json(run: &Run) -> Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
-}
-
-fn paths_of(list: &Value) -> Vec<String> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["local_file_path"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 fn journal_files(dir: &Path) -> Vec<PathBuf> {

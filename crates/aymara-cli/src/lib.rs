@@ -1,0 +1,13 @@
+//! The `aymara` command line's definitions (clap derive), as a library target of the CLI
+//! package so that one source serves both the binary, which parses with them, and
+//! `cargo xtask man`, which renders them: the man pages cannot drift from `--help`.
+//!
+//! Not an API: it changes with the command line, and follows no semver of its own.
+
+pub mod cli;
+
+/// The whole command line, as clap builds it: what `--help`, the completions and the man
+/// pages show.
+pub fn command() -> clap::Command {
+    <cli::Cli as clap::CommandFactory>::command()
+}
