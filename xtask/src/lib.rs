@@ -5,8 +5,9 @@ pub mod bench;
 pub mod ci;
 pub mod codegen;
 pub mod lint;
-pub mod spec;
 pub mod man;
+pub mod modules;
+pub mod spec;
 pub mod tools;
 
 /// The workspace root, as the tests see it.

@@ -44,6 +44,8 @@ enum Command {
         /// The directory to write into (made if missing).
         out: PathBuf,
     },
+    /// Check that no two modules of the SDK use each other, directly or through others.
+    Modules,
     /// Install the non-Rust test tools (Prism, the official Python SDK) into tools/.
     Tools,
     /// Benchmark the release CLI against curl and the official Python SDK on the emulator;
@@ -89,6 +91,14 @@ fn main() -> ExitCode {
         Command::Man { out } => xtask::man::write(&out).map(|()| {
             eprintln!("wrote the man pages into {}", out.display());
             ExitCode::SUCCESS
+        }),
+        Command::Modules => xtask::modules::check(&xtask::workspace_root()).map(|acyclic| {
+            if acyclic {
+                eprintln!("no module of crates/aymara uses another that uses it back");
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }),
         Command::Tools => xtask::tools::ensure().map(|tools| {
             eprintln!("{tools:#?}");

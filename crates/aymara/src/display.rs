@@ -77,7 +77,18 @@ fn escape_bytes(bytes: &[u8]) -> String {
 /// assert_eq!(shown, "https://s3.example/a.mp4?<redacted>");
 /// ```
 pub fn url(text: &str) -> String {
-    crate::urls::redact_text(text)
+    match url::Url::parse(text) {
+        Ok(url) => crate::urls::redact(&url),
+        // Not an absolute URL: only what comes before any `?`, escaped.
+        Err(_) => {
+            let (before, after) = text.split_once('?').unwrap_or((text, ""));
+            let mut shown = message(before);
+            if !after.is_empty() {
+                shown.push_str("?<redacted>");
+            }
+            shown
+        }
+    }
 }
 
 /// Server-supplied text made fit for one line of an error message: whitespace runs folded
@@ -140,5 +151,17 @@ mod tests {
         let kept = shown.split('…').next().unwrap();
         assert_eq!(kept.len(), 300);
         assert!(shown.ends_with("[100 more bytes]"), "{shown}");
+    }
+
+    #[test]
+    fn urls_given_as_text_lose_their_query_whether_they_parse_or_not() {
+        assert_eq!(
+            url("/elsewhere?X-Amz-Signature=abc\n"),
+            "/elsewhere?<redacted>"
+        );
+        assert_eq!(
+            url("https://evil.example/x?sig=1"),
+            "https://evil.example/x?<redacted>"
+        );
     }
 }

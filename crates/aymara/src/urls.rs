@@ -48,22 +48,6 @@ pub(crate) fn redact(url: &Url) -> String {
     text
 }
 
-/// [`redact`] for a URL given as text (a `Location` header, a `file_url`). Text that is not
-/// an absolute URL keeps only what comes before any `?`, escaped.
-pub(crate) fn redact_text(text: &str) -> String {
-    match Url::parse(text) {
-        Ok(url) => redact(&url),
-        Err(_) => {
-            let (before, after) = text.split_once('?').unwrap_or((text, ""));
-            let mut shown = crate::display::message(before);
-            if !after.is_empty() {
-                shown.push_str("?<redacted>");
-            }
-            shown
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,13 +93,5 @@ mod tests {
         assert_eq!(shown, "https://bucket.s3.amazonaws.com/a/b.csv?<redacted>");
         let plain = Url::parse("https://api.aymara.ai/v2/files").unwrap();
         assert_eq!(redact(&plain), "https://api.aymara.ai/v2/files");
-        assert_eq!(
-            redact_text("/elsewhere?X-Amz-Signature=abc\n"),
-            "/elsewhere?<redacted>"
-        );
-        assert_eq!(
-            redact_text("https://evil.example/x?sig=1"),
-            "https://evil.example/x?<redacted>"
-        );
     }
 }

@@ -63,7 +63,12 @@ pub async fn upload(client: &Client) -> Result<Vec<String>, Error> {
         .batch_size(50)
         .content_type("text/plain")
         .deadline(Duration::from_secs(600))
+        .hedging(true)
+        .bandwidth_limit(10 * 1024 * 1024)
         .observer(|event: &aymara::ProgressEvent<'_>| {
+            if let aymara::ProgressEvent::Hedged { index, attempt, .. } = event {
+                let _ = (index, attempt);
+            }
             let _ = format!("{event:?}");
         });
     let mut handle = client.files().upload(["a.csv"], options).start();
@@ -73,6 +78,7 @@ pub async fn upload(client: &Client) -> Result<Vec<String>, Error> {
         progress.files_total,
         progress.bytes_sent,
         progress.concurrency,
+        progress.hedges,
     );
     let mut lines = Vec::new();
     while let Some(outcome) = handle.next_outcome().await {

@@ -5,9 +5,9 @@ use aymara_api::types::ErrorResponse;
 use http::StatusCode;
 use http::header::{HeaderMap, LOCATION};
 
+use crate::display;
 use crate::error::hint;
 use crate::error::{ApiError, Error, StorageError};
-use crate::urls;
 
 /// Longest part of an unexpected response body kept in an error, in bytes.
 pub const BODY_SNIPPET_LIMIT: usize = 512;
@@ -46,7 +46,7 @@ fn redirect(status: StatusCode, headers: &HeaderMap, redacted_url: String) -> Er
     let location = headers
         .get(LOCATION)
         .and_then(|v| v.to_str().ok())
-        .map(|text| crate::display::message(&urls::redact_text(text)));
+        .map(|text| display::message(&display::url(text)));
     Error::Redirect {
         url: redacted_url,
         status,

@@ -5,9 +5,9 @@ use std::fmt;
 
 use aymara_api::types as generated;
 
+use crate::display;
 use crate::types::from_generated::FromGenerated;
 use crate::types::status::ProcessingStatus;
-use crate::urls;
 
 /// One file to ask a presigned URL for, in a [`CreateRequest`], or one for the service to
 /// fetch from a URL.
@@ -67,10 +67,7 @@ impl fmt::Debug for CreateFile {
         f.debug_struct("CreateFile")
             .field("local_file_path", &self.local_file_path)
             .field("content_type", &self.content_type)
-            .field(
-                "remote_uri",
-                &self.remote_uri.as_deref().map(urls::redact_text),
-            )
+            .field("remote_uri", &self.remote_uri.as_deref().map(display::url))
             .finish()
     }
 }
@@ -238,14 +235,11 @@ impl fmt::Debug for FileUpload {
         f.debug_struct("FileUpload")
             .field("local_file_path", &self.local_file_path)
             .field("file_uuid", &self.file_uuid)
-            .field("file_url", &self.file_url.as_deref().map(urls::redact_text))
+            .field("file_url", &self.file_url.as_deref().map(display::url))
             .field("remote_file_path", &self.remote_file_path)
             .field("content_type", &self.content_type)
             .field("processing_status", &self.processing_status)
-            .field(
-                "remote_uri",
-                &self.remote_uri.as_deref().map(urls::redact_text),
-            )
+            .field("remote_uri", &self.remote_uri.as_deref().map(display::url))
             .finish()
     }
 }

@@ -6,8 +6,8 @@ use std::time::SystemTime;
 use aymara_api::types as generated;
 use serde_json::{Map, Value};
 
+use crate::display;
 use crate::types::{FromGenerated, timestamp};
-use crate::{display, urls};
 
 /// What kind of file the service made of it. Also the filter of
 /// [`ListOptions::file_type`](crate::ListOptions::file_type). The service may add kinds: an
@@ -247,7 +247,7 @@ impl FileDetail {
 
 impl fmt::Debug for FileDetail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redacted = |url: &Option<String>| url.as_deref().map(urls::redact_text);
+        let redacted = |url: &Option<String>| url.as_deref().map(display::url);
         f.debug_struct("FileDetail")
             .field("file_uuid", &self.file_uuid)
             .field("content_type", &self.content_type)

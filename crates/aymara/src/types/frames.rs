@@ -4,8 +4,8 @@ use std::fmt;
 
 use aymara_api::types as generated;
 
+use crate::display;
 use crate::types::FromGenerated;
-use crate::urls;
 
 /// A processed video's frames: presigned download URLs sorted by frame number, valid 30
 /// minutes. They are secrets until then; `Debug` shows them redacted.
@@ -53,7 +53,7 @@ impl fmt::Debug for FileFrames {
         let shown: Vec<String> = self
             .frame_urls
             .iter()
-            .map(|url| urls::redact_text(url))
+            .map(|url| display::url(url))
             .collect();
         f.debug_struct("FileFrames")
             .field("file_uuid", &self.file_uuid)

@@ -52,7 +52,7 @@ pub(crate) const ANSWER_RATE: u64 = 100 * 1024 * 1024;
 /// A straggler is this many times the slow tail (p95) of recent waits …
 pub(crate) const HEDGE_FACTOR: u32 = 3;
 /// … and at least this late.
-pub(crate) const HEDGE_FLOOR: Duration = Duration::from_millis(200);
+pub(crate) const HEDGE_FLOOR: Duration = Duration::from_millis(100);
 
 /// The limits of the two waits of one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
