@@ -36,11 +36,12 @@ fn main() {
         })
         .collect();
 
-    let client = aymara::blocking::Client::builder()
-        .api_key("blocking-key")
-        .base_url(emulator.base_url())
-        .build()
-        .unwrap();
+    let client = aymara::blocking::Client::new(
+        aymara::Client::builder()
+            .api_key("blocking-key")
+            .base_url(emulator.base_url()),
+    )
+    .unwrap();
     let report = client.files().upload(&paths, UploadOptions::new()).unwrap();
     assert!(report.is_success(), "{report:?}");
     assert_eq!(report.uploaded().count(), 3);
@@ -53,7 +54,7 @@ fn main() {
         .files()
         .create(&CreateRequest::new().file(CreateFile::local("x.csv")))
         .unwrap();
-    assert_eq!(answer.files().len(), 1);
+    assert_eq!(answer.body().files().len(), 1);
 
     // The rest of the Files resource: list every page, get, status, wait, delete, direct.
     let listed: Vec<String> = client
@@ -63,8 +64,11 @@ fn main() {
         .collect();
     assert_eq!(listed.len(), 4, "three uploads and one presign: {listed:?}");
     let first = report.uploaded().next().unwrap().file_uuid().to_owned();
-    assert_eq!(client.files().get(&first).unwrap().file_uuid(), first);
-    let status = client.files().status(&first).unwrap();
+    assert_eq!(
+        client.files().get(&first).unwrap().body().file_uuid(),
+        first
+    );
+    let status = client.files().status(&first).unwrap().into_inner();
     assert_eq!(status.processing_status(), &ProcessingStatus::Completed);
     let waited = client
         .files()
@@ -82,7 +86,8 @@ fn main() {
         .upload_direct(&paths[0])
         .content_type("text/csv")
         .send()
-        .unwrap();
+        .unwrap()
+        .into_inner();
     assert!(emulator.object(direct.file_uuid().unwrap()).is_some());
 
     // Bad input is a plan error, as in the async API.

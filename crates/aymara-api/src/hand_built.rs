@@ -24,6 +24,7 @@ impl Client {
     ///
     /// A request for a URL outside the base URL is refused before anything is sent: the key
     /// goes to the API only.
+    #[doc(hidden)]
     pub async fn send_hand_built<T: DeserializeOwned>(
         &self,
         mut request: reqwest::Request,

@@ -48,6 +48,12 @@ mod hooks;
 
 pub use api_key::ApiKey;
 pub use generated::{Client, ClientInfo, Error, ResponseValue, builder, types};
-pub use hooks::{
-    API_BODY_LIMIT, ERROR_BODY_LIMIT, ResponseMeta, capture_response_meta, read_body_bounded,
-};
+pub use hooks::{API_BODY_LIMIT, ERROR_BODY_LIMIT};
+
+// Plumbing for the `aymara` crate, hidden from the docs and not covered by this crate's
+// semver promise. There is no other way to share it: progenitor generates the client into
+// this crate and calls the hooks here, so what they capture (a response's status and headers
+// when its body does not decode) is only reachable through this crate, and the hand-built
+// multipart call must go through the same hooks. Use the `aymara` crate instead.
+#[doc(hidden)]
+pub use hooks::{ResponseMeta, capture_response_meta, read_body_bounded};

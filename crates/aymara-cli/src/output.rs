@@ -74,12 +74,12 @@ impl Stdout {
 /// Text a server (or a flag) supplied, fit for one line of a terminal: escaped, whitespace
 /// folded, and cut at 300 bytes with a marker, so a hostile value cannot flood the output.
 pub fn text(value: &str) -> String {
-    aymara::display::message(value)
+    aymara_text::message(value)
 }
 
 /// A path, escaped for a terminal.
 pub fn path(value: &Path) -> String {
-    aymara::display::path(value).into_owned()
+    aymara_text::path(value).into_owned()
 }
 
 /// An error with its causes, on one escaped line: `what: cause: cause`. A cause already
@@ -88,7 +88,7 @@ pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
     let mut line = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        let text = aymara::display::message(&cause.to_string());
+        let text = aymara_text::message(&cause.to_string());
         if !line.contains(&text) {
             line.push_str(": ");
             line.push_str(&text);
@@ -437,7 +437,7 @@ mod tests {
             .map(PathBuf::from)
             .collect();
         let refused = Error::Config("refused".into());
-        let local = Error::Cancelled;
+        let local = Error::Config("no room".into());
         let failed = [
             (paths[0].as_path(), &refused),
             (paths[1].as_path(), &refused),
@@ -447,7 +447,7 @@ mod tests {
             failure_lines(failed.into_iter()),
             [
                 "error: 2 files (a.csv and others): refused",
-                "error: c.csv: cancelled"
+                "error: c.csv: no room"
             ]
         );
     }
@@ -462,15 +462,19 @@ mod tests {
 
     #[test]
     fn causes_are_chained_once() {
-        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        // A journal whose directory is a file: a local-file error whose line names the cause.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("x.csv");
+        std::fs::write(&file, "").unwrap();
+        let local = aymara::FileJournal::open(file.join("sub/journal.jsonl")).unwrap_err();
         let error = aymara::Error::Plan(aymara::PlanError::new(vec![aymara::PlanProblem::new(
-            0,
-            "x.csv",
-            aymara::Error::LocalFile {
-                path: "x.csv".into(),
-                source: io,
-            },
+            0, "x.csv", local,
         )]));
-        assert_eq!(describe(&error), "x.csv: denied");
+        let line = describe(&error);
+        let sub = file.join("sub");
+        assert_eq!(
+            line,
+            format!("{}: Not a directory (os error 20)", sub.display())
+        );
     }
 }

@@ -150,19 +150,26 @@ mod tests {
         assert_eq!(progress.message(), "0/3 files");
         progress.on_event(&ProgressEvent::Concurrency { transfers: 16 });
         assert_eq!(progress.message(), "0/3 files, 16 at once");
-        let entry = aymara::JournalEntry::new("a.csv", 1, "u1");
+        let entry = aymara::JournalEntry::new()
+            .with_local_file_path("a.csv")
+            .with_size_bytes(1)
+            .with_file_uuid("u1");
         let skipped = aymara::SkippedFile::new(entry);
         progress.on_event(&ProgressEvent::Skipped {
             index: 0,
             file: &skipped,
         });
-        let error = aymara::Error::Cancelled;
+        let error = aymara::Error::Config("no".into());
         progress.on_event(&ProgressEvent::Retrying {
             index: 1,
             attempt: 2,
             error: &error,
         });
-        let file = aymara::UploadedFile::new("b.csv", "u2", 10, "text/csv");
+        let file = aymara::UploadedFile::new()
+            .with_local_file_path("b.csv")
+            .with_file_uuid("u2")
+            .with_size_bytes(10)
+            .with_content_type("text/csv");
         progress.on_event(&ProgressEvent::Done {
             index: 1,
             file: &file,

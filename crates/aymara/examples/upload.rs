@@ -35,7 +35,7 @@ async fn main() -> ExitCode {
         }
     };
     for outcome in report.outcomes() {
-        let path = aymara::display::path(outcome.path());
+        let path = aymara_text::path(outcome.path());
         match outcome.kind() {
             aymara::OutcomeKind::Uploaded(file) => println!(
                 "{path} -> {} ({} bytes)",

@@ -20,7 +20,6 @@ use std::fmt;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::types::{
     CreateRequest, CreateResponse, FileDetail, FileFrames, FilePage, FileStatus, FileUpload,
@@ -90,14 +89,24 @@ impl fmt::Debug for Client {
 impl Client {
     /// A client configured from `AYMARA_AI_API_KEY` and, if set, `AYMARA_AI_BASE_URL`.
     pub fn from_env() -> Result<Self, Error> {
-        Self::builder().from_env().build()
+        Self::new(crate::Client::builder().with_env())
     }
 
-    /// A builder for a client configured in code.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder {
-            builder: crate::Client::builder(),
-        }
+    /// A client configured by `builder` (every setting of
+    /// [`aymara::ClientBuilder`](crate::ClientBuilder)): checks it, starts the runtime and
+    /// builds the client.
+    ///
+    /// ```no_run
+    /// let client = aymara::blocking::Client::new(
+    ///     aymara::Client::builder().api_key("…").max_retries(5),
+    /// )?;
+    /// # Ok::<(), aymara::Error>(())
+    /// ```
+    pub fn new(builder: crate::ClientBuilder) -> Result<Self, Error> {
+        Ok(Client {
+            client: builder.build()?,
+            runtime: Arc::new(Runtime::new()?),
+        })
     }
 
     /// The Files API.
@@ -111,65 +120,6 @@ impl Client {
     /// The base URL API calls go to.
     pub fn base_url(&self) -> &str {
         self.client.base_url()
-    }
-}
-
-/// Configures a blocking [`Client`]; the settings are those of
-/// [`aymara::ClientBuilder`](crate::ClientBuilder).
-#[derive(Debug, Default)]
-pub struct ClientBuilder {
-    builder: crate::ClientBuilder,
-}
-
-impl ClientBuilder {
-    /// See [`crate::ClientBuilder::from_env`].
-    pub fn from_env(self) -> Self {
-        Self {
-            builder: self.builder.from_env(),
-        }
-    }
-
-    /// See [`crate::ClientBuilder::api_key`].
-    pub fn api_key(self, key: impl Into<String>) -> Self {
-        Self {
-            builder: self.builder.api_key(key),
-        }
-    }
-
-    /// See [`crate::ClientBuilder::base_url`].
-    pub fn base_url(self, url: impl Into<String>) -> Self {
-        Self {
-            builder: self.builder.base_url(url),
-        }
-    }
-
-    /// See [`crate::ClientBuilder::timeout`].
-    pub fn timeout(self, timeout: Duration) -> Self {
-        Self {
-            builder: self.builder.timeout(timeout),
-        }
-    }
-
-    /// See [`crate::ClientBuilder::connect_timeout`].
-    pub fn connect_timeout(self, timeout: Duration) -> Self {
-        Self {
-            builder: self.builder.connect_timeout(timeout),
-        }
-    }
-
-    /// See [`crate::ClientBuilder::max_retries`].
-    pub fn max_retries(self, retries: u32) -> Self {
-        Self {
-            builder: self.builder.max_retries(retries),
-        }
-    }
-
-    /// Checks the configuration, starts the runtime and builds the client.
-    pub fn build(self) -> Result<Client, Error> {
-        Ok(Client {
-            client: self.builder.build()?,
-            runtime: Arc::new(Runtime::new()?),
-        })
     }
 }
 

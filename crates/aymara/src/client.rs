@@ -8,16 +8,20 @@ use crate::files::Files;
 use crate::retry::{DEFAULT_MAX_RETRIES, RetryBudget, RetryPolicy};
 use crate::{Error, urls};
 
-/// Environment variable holding the API key.
+/// Environment variable holding the API key. Public so that tools can name it in their own
+/// messages and help.
 pub const API_KEY_ENV: &str = "AYMARA_AI_API_KEY";
-/// Environment variable overriding the base URL.
+/// Environment variable overriding the base URL. Public for the same reason.
 pub const BASE_URL_ENV: &str = "AYMARA_AI_BASE_URL";
-/// The production API.
+/// The production API: the base URL unless one is given. Public so that callers can tell
+/// whether they talk to production.
 pub const DEFAULT_BASE_URL: &str = "https://api.aymara.ai";
 /// Default limit on one API call, its answer included. A transfer is cut off sooner if it
-/// stalls, and never later than this plus one second per 64 KiB of its file.
+/// stalls, and never later than this plus one second per 64 KiB of its file. Public because
+/// it is the default of [`ClientBuilder::timeout`].
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-/// Default limit on opening a connection.
+/// Default limit on opening a connection. Public because it is the default of
+/// [`ClientBuilder::connect_timeout`].
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The `User-Agent` sent with every request.
@@ -59,7 +63,7 @@ impl fmt::Debug for Client {
 impl Client {
     /// A client configured from `AYMARA_AI_API_KEY` and, if set, `AYMARA_AI_BASE_URL`.
     pub fn from_env() -> Result<Self, Error> {
-        Self::builder().from_env().build()
+        Self::builder().with_env().build()
     }
 
     /// A builder for a client configured in code.
@@ -125,7 +129,7 @@ impl fmt::Debug for ClientBuilder {
 impl ClientBuilder {
     /// Fills the key and base URL from the environment where they are not already set. A
     /// variable that is set but not valid UTF-8 is kept, so that `build()` can say so.
-    pub fn from_env(mut self) -> Self {
+    pub fn with_env(mut self) -> Self {
         let var = |name: &'static str| {
             let raw = std::env::var_os(name)?;
             let value = raw

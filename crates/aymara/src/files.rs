@@ -118,7 +118,7 @@ impl Files {
     ///
     /// ```no_run
     /// # async fn run(client: aymara::Client) -> Result<(), aymara::Error> {
-    /// let answer = client.files().upload_direct("data/cat.png").await?;
+    /// let answer = client.files().upload_direct("data/cat.png").await?.into_inner();
     /// println!("{:?} {:?}", answer.file_uuid(), answer.processing_status());
     /// # Ok(())
     /// # }

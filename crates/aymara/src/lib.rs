@@ -12,7 +12,7 @@
 //! let options = aymara::UploadOptions::new().concurrency(16);
 //! let report = client.files().upload(["data/prompts.csv"], options).await?;
 //! for (path, error) in report.failed() {
-//!     eprintln!("{}: {error}", aymara::display::path(path));
+//!     eprintln!("{}: {error}", path.display());
 //! }
 //! # Ok(())
 //! # }
@@ -27,9 +27,10 @@
 //! appear in errors, `Debug` output or `tracing` events. Redirects are never followed,
 //! every answer is read with a limit, and every wait has a deadline.
 //!
-//! The public API uses only this crate's own types, the standard library's, and the stable
-//! `http` 1.x, `serde_json` 1.x and `futures-core` `Stream` traits, so that a dependency's
-//! release never forces a breaking release of this one.
+//! The public API uses only this crate's own types, the standard library's, the stable
+//! `http` 1.x and `serde_json` 1.x types, and the `Stream` trait of `futures-core` 0.3. That
+//! one is 0.x, but the ecosystem treats it as settled (tokio-stream, reqwest and hyper expose
+//! it). So a dependency's release never forces a breaking release of this one.
 #![deny(missing_docs)]
 
 mod api;
@@ -38,7 +39,6 @@ mod attempt;
 pub mod blocking;
 mod body;
 mod client;
-pub mod display;
 mod error;
 mod files;
 mod lock;
@@ -46,32 +46,31 @@ mod plan;
 mod retry;
 mod shard;
 pub mod types;
+mod unknown;
 mod upload;
 mod urls;
 
 pub use api::Response;
-pub use aymara_api::{API_BODY_LIMIT, ERROR_BODY_LIMIT};
 pub use body::MAX_BUFFERED_BYTES;
 pub use client::{
     API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TIMEOUT,
 };
 pub use error::{
-    ApiError, ApiErrorKind, BODY_SNIPPET_LIMIT, BoxError, Error, ErrorCode, PlanError, PlanProblem,
-    StorageError,
+    ApiError, ApiErrorKind, BoxError, Error, ErrorCode, PlanError, PlanProblem, StorageError,
 };
 pub use files::{
     DEFAULT_WAIT_DEADLINE, DirectUpload, FileList, Files, ListOptions, MAX_PAGE_SIZE, WaitOptions,
     WaitOutcome,
 };
 pub use plan::MAX_FILE_SIZE;
-pub use retry::{DEFAULT_MAX_RETRIES, RETRY_BUDGET, RETRY_COST, TIMEOUT_RETRY_COST};
+pub use retry::DEFAULT_MAX_RETRIES;
 pub use shard::Shard;
 pub use upload::{
-    FileJournal, INITIAL_CONCURRENCY, Journal, JournalEntry, JournalQuery, MAX_BATCH_SIZE,
-    MAX_CONCURRENCY, OutcomeKind, PlanAction, PlanEntry, ProgressEvent, ProgressObserver,
-    SkippedFile, Upload, UploadControl, UploadHandle, UploadOptions, UploadOutcome, UploadPlan,
-    UploadProgress, UploadReport, UploadedFile,
+    FileJournal, Journal, JournalEntry, JournalQuery, MAX_BATCH_SIZE, MAX_CONCURRENCY, OutcomeKind,
+    PlanAction, PlanEntry, ProgressEvent, ProgressObserver, SkippedFile, Upload, UploadControl,
+    UploadHandle, UploadOptions, UploadOutcome, UploadPlan, UploadProgress, UploadReport,
+    UploadedFile,
 };
 
 /// The README's Rust examples, compiled as doctests so they stay true.

@@ -16,7 +16,8 @@ use crate::Error;
 use crate::error::{PlanError, PlanProblem};
 
 /// The most one presigned `PUT` carries (S3's single-request limit); larger files are
-/// refused at planning, before any presign is spent on them.
+/// refused at planning, before any presign is spent on them. Public so that callers can
+/// split or leave out such files before they ask.
 pub const MAX_FILE_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 
 /// The `Content-Type` a file is sent with: guessed from its extension (a static string),
@@ -89,7 +90,7 @@ pub(crate) async fn plan_each(
         (files, problems)
     })
     .await
-    .map_err(|join| Error::Config(format!("planning was interrupted: {join}")))
+    .map_err(|join| Error::internal("planning", join))
 }
 
 fn plan_one(

@@ -20,17 +20,18 @@ use std::time::Duration;
 use crate::Error;
 use crate::lock::lock;
 
-/// Retries after the first attempt, unless configured otherwise.
+/// Retries after the first attempt, unless configured otherwise. Public because it is the
+/// default of [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries).
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
 const INITIAL_DELAY: Duration = Duration::from_millis(500);
 const MAX_DELAY: Duration = Duration::from_secs(8);
 
 /// Tokens in a client's retry budget when it starts, and at most.
-pub const RETRY_BUDGET: u32 = 500;
+pub(crate) const RETRY_BUDGET: u32 = 500;
 /// Tokens one retry costs.
-pub const RETRY_COST: u32 = 5;
+pub(crate) const RETRY_COST: u32 = 5;
 /// Tokens one retry after a timeout costs.
-pub const TIMEOUT_RETRY_COST: u32 = 10;
+pub(crate) const TIMEOUT_RETRY_COST: u32 = 10;
 
 /// The backoff before retry number `retry` (0 for the first retry), before jitter.
 pub(crate) fn backoff(retry: u32) -> Duration {

@@ -103,7 +103,7 @@ impl FromStr for Shard {
         let malformed = || {
             Error::Config(format!(
                 "shard {:?} is not K/N (two whole numbers, such as 2/4)",
-                crate::display::message(value)
+                aymara_text::message(value)
             ))
         };
         let (index, count) = value.split_once('/').ok_or_else(malformed)?;

@@ -19,3 +19,5 @@ pub use frames::FileFrames;
 pub(crate) use from_generated::FromGenerated;
 pub use page::FilePage;
 pub use status::{FileStatus, ProcessingStatus};
+
+pub use crate::unknown::UnknownValue;

@@ -1,4 +1,4 @@
-//! URL rules: where the SDK is willing to send a key or file bytes, and how URLs are shown.
+//! URL rules: where the SDK is willing to send a key or file bytes.
 
 use std::net::IpAddr;
 
@@ -23,29 +23,13 @@ pub(crate) fn parse_secure(text: &str, what: &str) -> Result<Url, String> {
         "http" if is_loopback(&url) => Ok(url),
         "http" => Err(format!(
             "{what} must use https (plain http is allowed only to localhost): {}",
-            redact(&url)
+            aymara_text::redact_url(&url)
         )),
         other => Err(format!(
             "{what} has unsupported scheme {other:?}: {}",
-            redact(&url)
+            aymara_text::redact_url(&url)
         )),
     }
-}
-
-/// The URL with credentials dropped and its query string (where presigned URLs keep their
-/// signature) replaced, safe for errors and logs.
-pub(crate) fn redact(url: &Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.set_fragment(None);
-    let had_query = shown.query().is_some();
-    shown.set_query(None);
-    let mut text = shown.to_string();
-    if had_query {
-        text.push_str("?<redacted>");
-    }
-    text
 }
 
 #[cfg(test)]
@@ -81,17 +65,5 @@ mod tests {
         ] {
             assert!(parse_secure(bad, "base URL").is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn redaction_hides_signatures_and_credentials() {
-        let url = Url::parse(
-            "https://user:pw@bucket.s3.amazonaws.com/a/b.csv?X-Amz-Signature=abc123&X-Amz-Expires=60#f",
-        )
-        .unwrap();
-        let shown = redact(&url);
-        assert_eq!(shown, "https://bucket.s3.amazonaws.com/a/b.csv?<redacted>");
-        let plain = Url::parse("https://api.aymara.ai/v2/files").unwrap();
-        assert_eq!(redact(&plain), "https://api.aymara.ai/v2/files");
     }
 }

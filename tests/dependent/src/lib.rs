@@ -92,7 +92,7 @@ pub async fn upload(client: &Client) -> Result<Vec<String>, Error> {
 
 /// One outcome, as a dependent would show it.
 pub fn describe(outcome: &UploadOutcome) -> String {
-    let path = aymara::display::path(outcome.path());
+    let path = outcome.path().display();
     match outcome.kind() {
         OutcomeKind::Uploaded(file) => format!(
             "{path}: {} {} {:?} {} {} {:?}",
@@ -176,7 +176,11 @@ pub fn fake_report() -> UploadReport {
                 0,
                 "a.csv",
                 OutcomeKind::Uploaded(
-                    UploadedFile::new("a.csv", "u1", 4, "text/csv")
+                    UploadedFile::new()
+                        .with_local_file_path("a.csv")
+                        .with_file_uuid("u1")
+                        .with_size_bytes(4)
+                        .with_content_type("text/csv")
                         .with_remote_file_path("org/u1/a.csv")
                         .with_blake3("00"),
                 ),
@@ -207,7 +211,8 @@ pub fn fake_answer() -> CreateResponse {
     CreateResponse::new(
         None,
         vec![
-            FileUpload::new("u1")
+            FileUpload::new()
+                .with_file_uuid("u1")
                 .with_local_file_path("a.csv")
                 .with_file_url("https://s3.example/k?sig")
                 .with_remote_file_path("org/u1/a.csv"),
@@ -259,10 +264,10 @@ pub async fn videos(client: &Client) -> Result<Vec<String>, Error> {
         .content_type("image/png")
         .await?;
     let _ = (
-        direct.file_uuid(),
-        direct.processing_status(),
-        direct.content_type(),
-        direct.remote_uri(),
+        direct.body().file_uuid(),
+        direct.body().processing_status(),
+        direct.body().content_type(),
+        direct.body().remote_uri(),
     );
     let remote = CreateRequest::new().file(CreateFile::remote("https://example.com/v.mp4"));
     let _ = files.create(&remote).await?;
@@ -372,7 +377,10 @@ pub async fn rerun(client: &Client) -> Result<(usize, usize), Error> {
 
 /// Fakes a skipped file and a plan.
 pub fn fake_skip() -> (UploadOutcome, UploadPlan) {
-    let entry = JournalEntry::new("a.csv", 4, "u1")
+    let entry = JournalEntry::new()
+        .with_local_file_path("a.csv")
+        .with_size_bytes(4)
+        .with_file_uuid("u1")
         .with_modified(std::time::SystemTime::UNIX_EPOCH)
         .with_blake3("00")
         .with_remote_file_path("org/u1/a.csv")
@@ -396,13 +404,20 @@ pub fn fake_skip() -> (UploadOutcome, UploadPlan) {
 
 /// Fakes the Files resource's answers.
 pub fn fake_files() -> (FileDetail, FileStatus, FileFrames, FilePage) {
-    let status = FileStatus::new("u1", ProcessingStatus::Failed)
+    let status = FileStatus::new()
+        .with_file_uuid("u1")
+        .with_processing_status(ProcessingStatus::Failed)
         .with_error_message("not a video")
         .with_remote_file_path("org/u1/v.mp4");
-    let frames = FileFrames::new("u1", vec!["https://s3.example/f1?sig".into()]);
+    let frames = FileFrames::new()
+        .with_file_uuid("u1")
+        .with_frame_urls(vec!["https://s3.example/f1?sig".into()]);
     let page = FilePage::new(Vec::new(), Some(0));
     (
-        FileDetail::new("u1", "video/mp4", FileType::Video)
+        FileDetail::new()
+            .with_file_uuid("u1")
+            .with_content_type("video/mp4")
+            .with_file_type(FileType::Video)
             .with_remote_file_path("org/u1/v.mp4")
             .with_file_size_bytes(10),
         status,
@@ -413,10 +428,8 @@ pub fn fake_files() -> (FileDetail, FileStatus, FileFrames, FilePage) {
 
 /// The same job from synchronous code.
 pub fn upload_blocking() -> Result<usize, Error> {
-    let client = aymara::blocking::Client::builder()
-        .api_key("key")
-        .max_retries(1)
-        .build()?;
+    let client =
+        aymara::blocking::Client::new(aymara::Client::builder().api_key("key").max_retries(1))?;
     let files = client.files();
     let _ = files.create(&CreateRequest::new())?;
     for file in files.list(ListOptions::new()) {

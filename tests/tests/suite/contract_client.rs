@@ -64,7 +64,7 @@ async fn prism_accepts_our_requests_and_we_parse_every_answer_it_documents() {
             "{:?}",
             response.headers()
         );
-        assert!(!response.files().is_empty());
+        assert!(!response.body().files().is_empty());
     }
 
     let statuses = [
@@ -111,7 +111,7 @@ async fn an_upload_against_example_urls_fails_per_file_and_says_why() {
         .failed()
         .next()
         .expect("the example answer cannot be used");
-    assert!(matches!(error, Error::InvalidResponse(_)), "{error:?}");
+    assert!(matches!(error, Error::InvalidResponse { .. }), "{error:?}");
     assert!(
         error
             .to_string()
@@ -156,28 +156,31 @@ async fn call(
                 .file_type(FileType::Image)
                 .page_size(2);
             let page = files.list_page(&options, 2).await?;
-            assert!(!page.items().is_empty() && page.count().is_some());
+            assert!(!page.body().items().is_empty() && page.body().count().is_some());
             page.headers().clone()
         }
         "get" => {
             let file = files.get(UUID).await?;
-            assert!(!file.file_uuid().is_empty());
+            assert!(!file.body().file_uuid().is_empty());
             file.headers().clone()
         }
         "delete" => files.delete(UUID).await?.headers().clone(),
         "status" => {
             let status = files.status(UUID).await?;
-            assert!(!status.processing_status().as_str().is_empty());
+            assert!(!status.body().processing_status().as_str().is_empty());
             status.headers().clone()
         }
         "frames" => {
             let frames = files.frames(UUID).await?;
-            assert_eq!(frames.frame_urls().len() as u64, frames.frame_count());
+            assert_eq!(
+                frames.body().frame_urls().len() as u64,
+                frames.body().frame_count()
+            );
             frames.headers().clone()
         }
         "upload_direct" => {
             let answer = files.upload_direct(file).workspace_uuid(WORKSPACE).await?;
-            assert!(answer.file_uuid().is_some());
+            assert!(answer.body().file_uuid().is_some());
             answer.headers().clone()
         }
         other => unreachable!("{other}"),

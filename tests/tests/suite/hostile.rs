@@ -19,8 +19,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aymara::{
-    API_BODY_LIMIT, BODY_SNIPPET_LIMIT, Client, DEFAULT_TIMEOUT, ERROR_BODY_LIMIT, Error,
-    ProgressEvent, RETRY_BUDGET, RETRY_COST, UploadControl, UploadOptions, UploadReport,
+    Client, DEFAULT_TIMEOUT, Error, ProgressEvent, UploadControl, UploadOptions, UploadReport,
     WaitOptions, WaitOutcome,
 };
 use aymara_emulator::EmulatorConfig;
@@ -29,6 +28,18 @@ use aymara_test_support::mock::{Canned, MockServer, SlowServer, one_file_request
 use aymara_test_support::write_file;
 use serde_json::json;
 use tokio::time::Instant;
+
+// The limits and the retry budget, as the README documents them (they are not public
+// constants: a promise each, and nothing a caller can set).
+/// A successful API answer is read up to this many bytes.
+const API_BODY_LIMIT: usize = 4 * 1024 * 1024;
+/// An error answer, of the API or the store, is read up to this many bytes.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+/// A body that is not the error envelope keeps at most this many bytes.
+const BODY_SNIPPET_LIMIT: usize = 512;
+/// Tokens in a client's retry budget, and what one retry costs.
+const RETRY_BUDGET: u32 = 500;
+const RETRY_COST: u32 = 5;
 
 /// The API key every client here uses: it must show up nowhere but in `x-api-key` to the API.
 const KEY: &str = "sk-KEY-SENTINEL-7731";
@@ -549,7 +560,7 @@ async fn an_upload_deadline_ends_the_whole_run_on_time() {
     assert_eq!(report.failed().count(), 3);
     for (_, error) in report.failed() {
         assert!(
-            matches!(error, Error::DeadlineExceeded { deadline: d } if *d == deadline),
+            matches!(error, Error::DeadlineExceeded { deadline: d, .. } if *d == deadline),
             "{error:?}"
         );
     }

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aymara::{INITIAL_CONCURRENCY, MAX_CONCURRENCY, ProgressEvent, UploadOptions, UploadProgress};
+use aymara::{MAX_CONCURRENCY, ProgressEvent, UploadOptions, UploadProgress};
+
+/// Where the adaptive level starts, as documented: the fixed default of earlier versions.
+const INITIAL_CONCURRENCY: usize = 8;
 use aymara_emulator::{Emulator, EmulatorConfig, Faults};
 use aymara_test_support::mock::{Canned, MockServer};
 

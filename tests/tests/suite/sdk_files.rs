@@ -35,6 +35,7 @@ async fn create_many(client: &Client, prefix: &str, n: usize) -> Vec<String> {
         let answer = client.files().create(&request).await.unwrap();
         uuids.extend(
             answer
+                .body()
                 .files()
                 .iter()
                 .map(|f| f.file_uuid().unwrap().to_owned()),
@@ -85,7 +86,7 @@ async fn list_walks_every_page_of_250_files_in_order() {
         .await
         .unwrap();
     assert!(page.request_id().is_some());
-    let uuids: Vec<&str> = page.items().iter().map(|f| f.file_uuid()).collect();
+    let uuids: Vec<&str> = page.body().items().iter().map(|f| f.file_uuid()).collect();
     assert_eq!(uuids, created[245..]);
 }
 
@@ -231,23 +232,33 @@ async fn get_status_frames_and_delete_of_a_stored_file() {
     assert_eq!(file.status().as_u16(), 200);
     assert!(file.request_id().is_some());
     assert_eq!(
-        (file.file_uuid(), file.file_type(), file.content_type()),
+        (
+            file.body().file_uuid(),
+            file.body().file_type(),
+            file.body().content_type()
+        ),
         (uuid.as_str(), &FileType::Text, "text/csv")
     );
-    assert_eq!(file.file_size_bytes(), Some(8));
-    assert!(file.remote_file_path().ends_with("/notes.csv"));
-    assert!(file.created_at_time().is_some());
-    let url = file.file_url().expect("a download URL");
+    assert_eq!(file.body().file_size_bytes(), Some(8));
+    assert!(file.body().remote_file_path().ends_with("/notes.csv"));
+    assert!(file.body().created_at_time().is_some());
+    let url = file.body().file_url().expect("a download URL");
     assert!(url.contains("X-Amz-Signature="));
-    let shown = format!("{:?}", *file);
+    let shown = format!("{:?}", file.body());
     assert!(
         !shown.contains("X-Amz-Signature") && shown.contains("?<redacted>"),
         "{shown}"
     );
 
     let status = client.files().status(&uuid).await.unwrap();
-    assert_eq!(status.processing_status(), &ProcessingStatus::Completed);
-    assert_eq!(status.remote_file_path(), Some(file.remote_file_path()));
+    assert_eq!(
+        status.body().processing_status(),
+        &ProcessingStatus::Completed
+    );
+    assert_eq!(
+        status.body().remote_file_path(),
+        Some(file.body().remote_file_path())
+    );
 
     let error = client.files().frames(&uuid).await.unwrap_err();
     let api = api_error(&error);
@@ -314,9 +325,9 @@ async fn waiting_ends_completed_failed_or_timed_out_with_the_last_status() {
     assert!(outcome.is_completed(), "{outcome}");
     assert_eq!(outcome.to_string(), "processing completed");
     let frames = client.files().frames(&uuids[0]).await.unwrap();
-    assert_eq!(frames.frame_count(), 4);
-    assert_eq!(frames.frame_urls().len(), 4);
-    assert!(!format!("{:?}", *frames).contains("X-Amz-Signature"));
+    assert_eq!(frames.body().frame_count(), 4);
+    assert_eq!(frames.body().frame_urls().len(), 4);
+    assert!(!format!("{:?}", frames.body()).contains("X-Amz-Signature"));
 
     let outcome = client
         .files()
@@ -433,18 +444,18 @@ async fn a_direct_upload_streams_the_file_and_answers_its_upload() {
         .workspace_uuid(workspace)
         .await
         .unwrap();
-    let uuid = answer.file_uuid().unwrap().to_owned();
-    assert!(answer.file_url().is_none());
+    let uuid = answer.body().file_uuid().unwrap().to_owned();
+    assert!(answer.body().file_url().is_none());
     assert_eq!(
-        answer.processing_status(),
+        answer.body().processing_status(),
         Some(&ProcessingStatus::Completed)
     );
     let stored = emulator.object(&uuid).expect("stored");
     assert_eq!(stored.size, bytes.len() as u64);
     assert_eq!(stored.sha256, sha256_hex(&bytes));
     let file = client.files().get(&uuid).await.unwrap();
-    assert_eq!(file.workspace_uuid(), Some(workspace));
-    assert!(file.remote_file_path().ends_with("sample.jsonl"));
+    assert_eq!(file.body().workspace_uuid(), Some(workspace));
+    assert!(file.body().remote_file_path().ends_with("sample.jsonl"));
 
     let clip = write_file(dir.path(), "clip.bin", &[1; 64]);
     let answer = client
@@ -453,9 +464,9 @@ async fn a_direct_upload_streams_the_file_and_answers_its_upload() {
         .content_type("video/mp4")
         .await
         .unwrap();
-    assert_eq!(answer.content_type(), Some("video/mp4"));
+    assert_eq!(answer.body().content_type(), Some("video/mp4"));
     assert_eq!(
-        answer.processing_status(),
+        answer.body().processing_status(),
         Some(&ProcessingStatus::Processing)
     );
 
@@ -483,7 +494,7 @@ async fn a_retried_direct_upload_sends_the_whole_file_again_with_a_length() {
     let bytes = vec![b'x'; 300_000];
     let path = write_file(dir.path(), "a.csv", &bytes);
     let answer = server.client(1).files().upload_direct(&path).await.unwrap();
-    assert_eq!(answer.file_uuid(), Some("u1"));
+    assert_eq!(answer.body().file_uuid(), Some("u1"));
     let received = server.received();
     assert_eq!(received.len(), 2);
     for request in &received {
@@ -538,7 +549,10 @@ async fn every_call_is_retried_and_fails_typed_the_same_way() {
     .await;
     let files = server.client(1).files();
     let answer = files.status("u").await.unwrap();
-    assert_eq!(answer.processing_status(), &ProcessingStatus::Completed);
+    assert_eq!(
+        answer.body().processing_status(),
+        &ProcessingStatus::Completed
+    );
     let errors = [
         files.get("u").await.unwrap_err(),
         files.delete("u").await.unwrap_err(),
@@ -588,14 +602,14 @@ async fn a_remote_uri_is_fetched_by_the_service_not_uploaded() {
         .unwrap();
     let source = report.uploaded().next().unwrap().file_uuid().to_owned();
     let download = client.files().get(&source).await.unwrap();
-    let own_url = download.file_url().unwrap().to_owned();
+    let own_url = download.body().file_url().unwrap().to_owned();
 
     let request = CreateRequest::new()
         .file(CreateFile::remote(own_url.clone()).content_type("text/csv"))
         .file(CreateFile::remote("https://example.com/clip.mp4"));
     assert!(!format!("{request:?}").contains("X-Amz-Signature"));
     let answer = client.files().create(&request).await.unwrap();
-    let [copied, elsewhere] = answer.files() else {
+    let [copied, elsewhere] = answer.body().files() else {
         panic!("{answer:?}")
     };
     assert_eq!(copied.remote_uri(), Some(own_url.as_str()));

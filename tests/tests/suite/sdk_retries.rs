@@ -29,7 +29,7 @@ async fn retry_after_seconds_and_milliseconds_are_honoured() {
         .create(&one_file_request())
         .await
         .unwrap();
-    assert_eq!(response.files().len(), 1);
+    assert_eq!(response.body().files().len(), 1);
     assert_eq!(
         gaps(&server),
         [Duration::from_secs(3), Duration::from_millis(1500)]

@@ -252,7 +252,7 @@ async fn fewer_answers_than_files_fail_the_batch_as_invalid_response() {
     for (_, error) in report.failed() {
         assert_eq!(
             error.to_string(),
-            "invalid response from the API: asked to presign 2 files, got 1 answers"
+            "invalid response from the API to post_files: asked to presign 2 files, got 1 answers"
         );
     }
     assert!(server.puts().is_empty());

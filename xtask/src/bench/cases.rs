@@ -7,12 +7,12 @@
 
 use std::time::Duration;
 
-use aymara::{INITIAL_CONCURRENCY, MAX_BATCH_SIZE, MAX_CONCURRENCY};
+use aymara::{MAX_BATCH_SIZE, MAX_CONCURRENCY};
 use aymara_emulator::{EmulatorConfig, Faults};
 
 use super::Options;
 use super::case::{Case, Rate, Store, default_emulator};
-use super::contender::{AYMARA, BARE, CURL, Contender, PYTHON};
+use super::contender::{AYMARA, BARE, CURL, Contender, FIXED_8, PYTHON};
 use super::data::DataSpec;
 use super::metric::{
     CONNECTIONS, CPU, OBJECTS_STORED, PRESIGN_REQUESTS, REQUESTS, RSS, SLOW_DOWNS, THROUGHPUT, WALL,
@@ -251,7 +251,7 @@ fn rerun_cases(options: Options) -> Vec<Case> {
                 ..default_emulator()
             },
             contenders: vec![Contender {
-                args: vec!["--concurrency".into(), INITIAL_CONCURRENCY.to_string()],
+                args: vec!["--concurrency".into(), FIXED_8.to_string()],
                 ..Contender::aymara()
             }],
             runs: 3,
@@ -433,11 +433,11 @@ fn real_networks_and_scale(options: Options) -> Vec<Case> {
 /// Stores that are slow, weak or stalling, where a default must lose nothing; and the
 /// bandwidth limit.
 fn slow_and_weak_stores(options: Options) -> Vec<Case> {
-    const FIXED_8: &str = "aymara-8";
+    const AT_8: &str = "aymara-8";
     const NO_HEDGE: &str = "aymara-no-hedge";
     let fixed_8 = || Contender {
-        id: FIXED_8,
-        args: vec!["--concurrency".into(), INITIAL_CONCURRENCY.to_string()],
+        id: AT_8,
+        args: vec!["--concurrency".into(), FIXED_8.to_string()],
         ..Contender::aymara()
     };
     let stragglers = DataSpec::files(options.pick(40, 3_000), 16 * KIB);
@@ -469,7 +469,7 @@ fn slow_and_weak_stores(options: Options) -> Vec<Case> {
                 "default wall ≤ 1.5× --concurrency 8's (median), no file lost in any run",
                 Check::Ratio {
                     row: row(AYMARA),
-                    other: row(FIXED_8),
+                    other: row(AT_8),
                     metric: WALL,
                     bound: AtMost(1.5),
                 },

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use aymara::display;
+use aymara_text as display;
 use serde_json::Value;
 
 use crate::lint;

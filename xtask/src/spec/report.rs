@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use aymara::display::escape;
+use aymara_text::escape;
 use serde_json::{Value, json};
 
 use super::change::Change;

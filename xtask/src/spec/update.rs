@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use aymara::display;
+use aymara_text as display;
 
 use super::change::{Change, any_breaking};
 use super::snapshots;

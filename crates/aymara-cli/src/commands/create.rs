@@ -23,16 +23,17 @@ pub async fn create(args: CreateArgs) -> Result<(), Failure> {
     let response = response.map_err(|e| Failure::failed(vec![output::error_line(None, &e)]))?;
     let mut out = Stdout::new();
     if args.json {
-        return out.json(&output::CreateJson::new(&response));
+        return out.json(&output::CreateJson::new(response.body()));
     }
     let shown = |v: Option<&str>| v.map_or_else(|| "-".to_owned(), output::text);
     out.line(format_args!(
         "workspace {}",
         response
+            .body()
             .workspace_uuid()
             .map_or_else(|| "(default)".to_owned(), output::text)
     ))?;
-    for file in response.files() {
+    for file in response.body().files() {
         out.line(format_args!(
             "{}\t{}\t{}",
             shown(file.local_file_path()),

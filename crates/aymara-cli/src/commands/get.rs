@@ -15,9 +15,9 @@ pub async fn get(args: GetArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::failed(vec![uuid_error_line(&args.uuid, &output::describe(&e))]))?;
     let mut out = Stdout::new();
     if args.json {
-        return out.json(&DetailJson::from(&*file));
+        return out.json(&DetailJson::from(file.body()));
     }
-    for line in output::detail_lines(&file) {
+    for line in output::detail_lines(file.body()) {
         out.line(format_args!("{line}"))?;
     }
     Ok(())

@@ -48,7 +48,7 @@ impl Target {
                 Some(url) => builder.base_url(url),
                 None => builder,
             };
-            (builder.from_env(), None)
+            (builder.with_env(), None)
         };
         let client = builder.build().map_err(|e| Failure::usage(e.to_string()))?;
         Ok(Self { client, local })
@@ -63,7 +63,7 @@ impl Target {
             None => builder,
         };
         let client = builder
-            .from_env()
+            .with_env()
             .build()
             .map_err(|e| Failure::usage(e.to_string()))?;
         Ok(client.base_url().to_owned())

@@ -17,14 +17,14 @@ pub async fn status(args: StatusArgs) -> Result<(), Failure> {
             files: results
                 .done
                 .iter()
-                .map(|(_, status)| StatusJson::from(&**status))
+                .map(|(_, status)| StatusJson::from(status.body()))
                 .collect(),
             failed: results.failed,
         })?;
     } else if !results.done.is_empty() {
         out.line(format_args!("{}", STATUS_COLUMNS.header()))?;
         for (_, status) in &results.done {
-            out.line(format_args!("{}", output::status_row(status)))?;
+            out.line(format_args!("{}", output::status_row(status.body())))?;
         }
     }
     failed_if_any(results.lines)

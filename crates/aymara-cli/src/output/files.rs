@@ -178,7 +178,7 @@ pub fn status_row(status: &FileStatus) -> String {
         text(status.updated_at()),
         status
             .error_message()
-            .map(aymara::display::message)
+            .map(aymara_text::message)
             .unwrap_or_default(),
     ])
 }
@@ -210,11 +210,11 @@ pub fn detail_lines(file: &FileDetail) -> Vec<String> {
         ("updated_at", text(file.updated_at())),
     ];
     if let Some(url) = file.original_file_url() {
-        lines.push(("original_file_url", aymara::display::url(url)));
+        lines.push(("original_file_url", aymara_text::url(url)));
     }
     if let Some(metadata) = file.video_metadata() {
         let json = Value::Object(metadata.clone()).to_string();
-        lines.push(("video_metadata", aymara::display::message(&json)));
+        lines.push(("video_metadata", aymara_text::message(&json)));
     }
     if file.file_url().is_some() {
         lines.push((

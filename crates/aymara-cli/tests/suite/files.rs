@@ -48,6 +48,7 @@ async fn create(emulator: &TestEmulator, names: &[String]) -> Vec<String> {
         CreateRequest::new().files(names.iter().map(|name| CreateFile::local(name.clone())));
     let answer = client.files().create(&request).await.unwrap();
     answer
+        .body()
         .files()
         .iter()
         .map(|f| f.file_uuid().unwrap().to_owned())
@@ -386,7 +387,13 @@ async fn end_to_end_upload_wait_list_get_frames_delete() {
     let waited = json(&aymara(&emulator, dir.path(), &["files", "wait", "--json", &video]).await);
     assert_eq!(waited["files"][0]["outcome"], "completed");
     assert_eq!(waited["failed"], Value::Array(vec![]));
-    let frames = emulator.client().files().frames(&video).await.unwrap();
+    let frames = emulator
+        .client()
+        .files()
+        .frames(&video)
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(frames.frame_count(), 3);
     assert_eq!(frames.frame_urls().len(), 3);
     let shown = json(&aymara(&emulator, dir.path(), &["files", "get", "--json", &video]).await);

@@ -19,7 +19,7 @@ use crate::retry::{Retries, RetryBudget, RetryPolicy};
 use crate::types::{
     CreateRequest, CreateResponse, FileDetail, FileFrames, FilePage, FileStatus, FromGenerated,
 };
-use crate::{Error, error, urls};
+use crate::{Error, error};
 
 /// What every clone of a client shares; cheap to clone.
 #[derive(Clone)]
@@ -254,7 +254,7 @@ impl Api {
         T: Answered,
     {
         let inner = &self.inner;
-        let url = urls::redact(&inner.base_url);
+        let url = aymara_text::redact_url(&inner.base_url);
         let policy = match operation.retries {
             Some(max_retries) => RetryPolicy { max_retries },
             None => inner.retry,
@@ -307,8 +307,8 @@ impl Api {
             Err(err) => Err(error::from_generated(
                 err,
                 meta,
-                urls::redact(&inner.base_url),
-                operation.answer,
+                aymara_text::redact_url(&inner.base_url),
+                (operation.id, operation.answer),
                 inner.timeout,
             )
             .await),

@@ -1,7 +1,5 @@
 //! A successful API answer: the typed body, with the status, headers and request id.
 
-use std::ops::Deref;
-
 use http::StatusCode;
 use http::header::HeaderMap;
 
@@ -41,6 +39,11 @@ impl<T> Response<T> {
     }
 
     /// The typed body.
+    pub fn body(&self) -> &T {
+        &self.body
+    }
+
+    /// The typed body, owned.
     pub fn into_inner(self) -> T {
         self.body
     }
@@ -52,14 +55,6 @@ impl<T> Response<T> {
             status: self.status,
             headers: self.headers,
         }
-    }
-}
-
-impl<T> Deref for Response<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.body
     }
 }
 

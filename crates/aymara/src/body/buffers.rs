@@ -24,7 +24,7 @@ pub(crate) const CHUNK_SIZE: usize = 256 * 1024;
 /// [`UploadOptions::max_buffered_bytes`](crate::UploadOptions::max_buffered_bytes) says
 /// otherwise: 128 chunks of 256 KiB. A transfer holds at most three chunks (one being sent,
 /// two read ahead) and a small file one buffer of its size, so this is reached only by many
-/// large files at once.
+/// large files at once. Public because it is the default of that option.
 pub const MAX_BUFFERED_BYTES: usize = 32 * 1024 * 1024;
 
 /// The budget; cheap to clone, clones share it.

@@ -81,7 +81,7 @@ pub(crate) async fn file_body(
     let opened =
         tokio::task::spawn_blocking(move || open_checked(&owned, size, hash, &budget, &runtime))
             .await
-            .map_err(|e| fail(io::Error::other(e)))?
+            .map_err(|join| Error::internal("opening a file", join))?
             .map_err(fail)?;
     let digest = ContentHash::default();
     let chunks = match opened {

@@ -5,8 +5,9 @@ use std::fmt;
 use http::StatusCode;
 use serde_json::Value;
 
-use crate::display;
 use crate::error::hint::{self, RetryHint};
+use crate::unknown::UnknownValue;
+use aymara_text as display;
 
 /// Which documented status an [`ApiError`] carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,13 +56,14 @@ impl ApiErrorKind {
 macro_rules! error_codes {
     ($($variant:ident => $code:literal, $doc:literal;)*) => {
         /// The `error.code` of the API's error envelope: the codes the service is known to
-        /// use, and [`ErrorCode::Other`] for any new one, so new codes never break decoding.
+        /// use, and [`ErrorCode::Unknown`] for any new one, so new codes never break
+        /// decoding; read it with [`as_str`](ErrorCode::as_str).
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum ErrorCode {
             $(#[doc = $doc] $variant,)*
             /// A code this version of the SDK does not know.
-            Other(String),
+            Unknown(UnknownValue),
         }
 
         impl ErrorCode {
@@ -69,7 +71,7 @@ macro_rules! error_codes {
             pub fn as_str(&self) -> &str {
                 match self {
                     $(Self::$variant => $code,)*
-                    Self::Other(code) => code,
+                    Self::Unknown(code) => code.as_str(),
                 }
             }
         }
@@ -78,7 +80,7 @@ macro_rules! error_codes {
             fn from(code: &str) -> Self {
                 match code {
                     $($code => Self::$variant,)*
-                    other => Self::Other(other.to_string()),
+                    other => Self::Unknown(UnknownValue::new(other)),
                 }
             }
         }

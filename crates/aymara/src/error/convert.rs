@@ -5,20 +5,18 @@ use aymara_api::types::ErrorResponse;
 use http::StatusCode;
 use http::header::{HeaderMap, LOCATION};
 
-use crate::display;
 use crate::error::hint;
 use crate::error::{ApiError, Error, StorageError};
+use aymara_text as display;
 
 /// Longest part of an unexpected response body kept in an error, in bytes.
-pub const BODY_SNIPPET_LIMIT: usize = 512;
+pub(crate) const BODY_SNIPPET_LIMIT: usize = 512;
 
 /// The first [`BODY_SNIPPET_LIMIT`] bytes of a body, lossily decoded, cut at a character
 /// boundary.
 fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(BODY_SNIPPET_LIMIT)]);
-    crate::display::cut_at(&text, BODY_SNIPPET_LIMIT)
-        .0
-        .to_owned()
+    aymara_text::cut_at(&text, BODY_SNIPPET_LIMIT).0.to_owned()
 }
 
 /// Classifies a transport error from reqwest. The URL is passed in already redacted, and
@@ -94,13 +92,13 @@ pub(crate) fn from_storage_response(
 
 /// The one conversion from the generated client's error. `meta` is the status line and
 /// headers of the response, when one arrived (see [`aymara_api::capture_response_meta`]);
-/// `expected` names the body a success should have carried, `limit` the time limit that
-/// applied.
+/// `operation` is the call's `operationId`, `expected` names the body a success should have
+/// carried, `limit` the time limit that applied.
 pub(crate) async fn from_generated(
     err: aymara_api::Error<ErrorResponse>,
     meta: Option<ResponseMeta>,
     redacted_url: String,
-    expected: &'static str,
+    (operation, expected): (&'static str, &'static str),
     limit: std::time::Duration,
 ) -> Error {
     use aymara_api::Error as E;
@@ -125,11 +123,13 @@ pub(crate) async fn from_generated(
             Some(meta) if !meta.status.is_success() => {
                 api_error(meta.status, &meta.headers, None, Some(snippet(&body)))
             }
-            _ => Error::InvalidResponse(format!(
-                "the answer is not a {} ({cause}): {}",
-                expected,
-                snippet(&body)
-            )),
+            _ => Error::invalid_response(
+                operation,
+                format!(
+                    "the answer is not a {expected} ({cause}): {}",
+                    snippet(&body)
+                ),
+            ),
         },
         E::ResponseBodyError(cause) => match meta {
             Some(meta) if !meta.status.is_success() => {
@@ -146,10 +146,10 @@ pub(crate) async fn from_generated(
             if status.is_redirection() {
                 redirect(status, &headers, redacted_url)
             } else if status.is_success() {
-                Error::InvalidResponse(format!(
-                    "unexpected status {}",
-                    super::api::status_line(status)
-                ))
+                Error::invalid_response(
+                    operation,
+                    format!("unexpected status {}", super::api::status_line(status)),
+                )
             } else {
                 // The hooks already read the body, bounded; this only takes it.
                 let body = response.bytes().await.unwrap_or_default();
@@ -157,7 +157,7 @@ pub(crate) async fn from_generated(
             }
         }
         E::InvalidRequest(message) => Error::Config(format!("invalid request: {message}")),
-        E::Custom(message) => Error::InvalidResponse(message),
+        E::Custom(message) => Error::invalid_response(operation, message),
     }
 }
 

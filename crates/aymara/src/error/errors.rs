@@ -6,10 +6,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::display;
 use crate::error::api::ApiError;
 use crate::error::hint::RetryHint;
 use crate::error::storage::StorageError;
+use aymara_text as display;
 
 /// A lower-level error kept as the [`source`](std::error::Error::source) of an [`Error`]:
 /// the HTTP stack's error, whose own sources lead to the io or TLS error underneath.
@@ -47,6 +47,7 @@ pub enum Error {
     Storage(Box<StorageError>),
     /// The connection failed: refused, reset, TLS, DNS, or cut while reading the answer.
     #[error("connection to {url} failed")]
+    #[non_exhaustive]
     Connection {
         /// The URL, with any query string redacted.
         url: String,
@@ -56,6 +57,7 @@ pub enum Error {
     },
     /// No complete answer came in time.
     #[error("request to {url} timed out after {}", secs(*after))]
+    #[non_exhaustive]
     Timeout {
         /// The URL, with any query string redacted.
         url: String,
@@ -68,6 +70,7 @@ pub enum Error {
         "{url} answered {status} redirecting to {}; redirects are not followed",
         location.as_deref().unwrap_or("nowhere")
     )]
+    #[non_exhaustive]
     Redirect {
         /// The URL that answered, with any query string redacted.
         url: String,
@@ -77,10 +80,11 @@ pub enum Error {
         /// from a server.
         location: Option<String>,
     },
-    /// A successful answer was longer than [`API_BODY_LIMIT`](crate::API_BODY_LIMIT); the
-    /// rest was not read. (An error answer is read up to
-    /// [`ERROR_BODY_LIMIT`](crate::ERROR_BODY_LIMIT) and stays an [`Error::Api`].)
+    /// A successful answer was longer than the limit (4 MiB for the API's answers); the
+    /// rest was not read. (An error answer is read up to 64 KiB and stays an
+    /// [`Error::Api`].)
     #[error("the answer from {url} is longer than the {limit}-byte limit")]
+    #[non_exhaustive]
     ResponseTooLarge {
         /// The URL, with any query string redacted.
         url: String,
@@ -89,10 +93,20 @@ pub enum Error {
     },
     /// The API answered something the contract does not allow (fewer files than asked for,
     /// a missing `file_url`, a body that is not the documented JSON).
-    #[error("invalid response from the API: {}", display::message(.0))]
-    InvalidResponse(String),
+    #[error(
+        "invalid response from the API to {operation}: {}",
+        display::message(message)
+    )]
+    #[non_exhaustive]
+    InvalidResponse {
+        /// The call, as its `operationId`: `post_files`, `list_files`, …
+        operation: &'static str,
+        /// What was wrong with the answer (with the start of its body, when that helps).
+        message: String,
+    },
     /// A local file could not be used.
     #[error("{}: {}", display::path(path), display::message(&source.to_string()))]
+    #[non_exhaustive]
     LocalFile {
         /// The path as the caller gave it.
         path: PathBuf,
@@ -110,11 +124,17 @@ pub enum Error {
     /// The client or an option is misconfigured; nothing was sent.
     #[error("{0}")]
     Config(String),
-    /// The operation was cancelled before it finished.
-    #[error("cancelled")]
-    Cancelled,
+    /// A task of this crate panicked or was aborted: a bug in this crate, not in the
+    /// configuration or the input. Please report it with the message.
+    #[error("internal error: {message} (a bug in aymara; please report it)")]
+    #[non_exhaustive]
+    Internal {
+        /// What failed, and the task's own message.
+        message: String,
+    },
     /// The whole operation's deadline passed before it finished.
     #[error("gave up: the {} deadline passed", secs(*deadline))]
+    #[non_exhaustive]
     DeadlineExceeded {
         /// The deadline that was set.
         deadline: Duration,
@@ -162,6 +182,20 @@ impl Error {
             Error::Connection { .. } => RetryHint::transient(),
             Error::Timeout { .. } => RetryHint::timeout(),
             _ => RetryHint::permanent(),
+        }
+    }
+
+    pub(crate) fn invalid_response(operation: &'static str, message: impl Into<String>) -> Self {
+        Error::InvalidResponse {
+            operation,
+            message: message.into(),
+        }
+    }
+
+    /// A task that panicked or was aborted while doing `what`.
+    pub(crate) fn internal(what: &str, join: tokio::task::JoinError) -> Self {
+        Error::Internal {
+            message: format!("{what}: {join}"),
         }
     }
 

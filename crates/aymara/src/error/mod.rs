@@ -11,7 +11,6 @@ mod hint;
 mod storage;
 
 pub use api::{ApiError, ApiErrorKind, ErrorCode};
-pub use convert::BODY_SNIPPET_LIMIT;
 #[cfg(test)]
 pub(crate) use convert::from_api_response;
 pub(crate) use convert::{from_generated, from_storage_response, from_transport};

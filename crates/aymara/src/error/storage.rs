@@ -4,9 +4,9 @@ use std::fmt;
 
 use http::StatusCode;
 
-use crate::display;
 use crate::error::api::status_line;
 use crate::error::hint::{self, RetryHint};
+use aymara_text as display;
 
 /// A presigned `PUT` the object store refused, with its XML error if it sent one.
 ///

@@ -13,11 +13,12 @@ use std::time::Duration;
 use aymara_api::ClientInfo;
 use reqwest::multipart::{Form, Part};
 
+use crate::Error;
 use crate::api::{Api, Operation, Response};
 use crate::body::{self, Activity, MAX_BUFFERED_BYTES, Reading};
 use crate::plan::plan;
 use crate::types::FileUpload;
-use crate::{Error, display};
+use aymara_text as display;
 
 /// A direct upload of one file, not sent yet: set its options, then `.await` it for the
 /// service's answer (a [`FileUpload`] without `file_url`, its `processing_status`

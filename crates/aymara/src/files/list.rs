@@ -12,17 +12,18 @@ use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::num::NonZeroU64;
 use std::pin::Pin;
-use std::sync::Mutex;
 use std::task::{Context, Poll, ready};
 
 use aymara_api::types::FileTypeFilter;
+use sync_wrapper::SyncWrapper;
 
+use crate::Error;
 use crate::api::{Api, Response};
 use crate::types::{FileDetail, FilePage, FileType};
-use crate::{Error, display};
+use aymara_text as display;
 
 /// The most files one page may hold (the service's limit), and the page size used unless
-/// [`ListOptions::page_size`] says otherwise.
+/// [`ListOptions::page_size`] says otherwise. Public because it bounds that option.
 pub const MAX_PAGE_SIZE: u32 = 100;
 
 /// Which files to list, and how many per request. Start from [`ListOptions::new`].
@@ -106,9 +107,9 @@ impl ListOptions {
     }
 }
 
-/// The page being fetched. In a `Mutex` only so that the list is `Sync`: it is only ever
-/// reached through `&mut`, never locked.
-type Fetch = Mutex<Pin<Box<dyn Future<Output = Result<Response<FilePage>, Error>> + Send>>>;
+/// The page being fetched. A `SyncWrapper` makes the list `Sync` for free: the future is
+/// only ever reached through `&mut`, so no lock is needed for that.
+type Fetch = SyncWrapper<Pin<Box<dyn Future<Output = Result<Response<FilePage>, Error>> + Send>>>;
 
 /// One page of the files matching `options`, `offset` files in.
 pub(crate) async fn page(
@@ -224,12 +225,12 @@ impl FileList {
                     }
                     let (api, options, offset) =
                         (self.api.clone(), self.options.clone(), self.offset);
-                    self.fetching.insert(Mutex::new(Box::pin(async move {
+                    self.fetching.insert(SyncWrapper::new(Box::pin(async move {
                         page(&api, &options, offset).await
                     })))
                 }
             };
-            let fetch = fetching.get_mut().unwrap_or_else(|e| e.into_inner());
+            let fetch = fetching.get_mut();
             let result = ready!(fetch.as_mut().poll(cx));
             self.fetching = None;
             match result {
@@ -296,7 +297,11 @@ mod tests {
     fn page(uuids: &[&str], count: Option<u64>) -> FilePage {
         let items = uuids
             .iter()
-            .map(|uuid| FileDetail::new(*uuid, "text/plain", FileType::Text))
+            .map(|uuid| {
+                FileDetail::new()
+                    .with_file_uuid(*uuid)
+                    .with_file_type(FileType::Text)
+            })
             .collect();
         FilePage::new(items, count)
     }
@@ -348,7 +353,7 @@ mod tests {
             (ListOptions::new().page_size(0), "page size"),
             (ListOptions::new().page_size(101), "got 101"),
             (
-                ListOptions::new().file_type(FileType::Other("audio".into())),
+                ListOptions::new().file_type(FileType::from("audio")),
                 "\"audio\"",
             ),
         ] {

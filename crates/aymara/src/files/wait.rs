@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::Error;
 use crate::api::Api;
 use crate::types::{FileStatus, ProcessingStatus};
-use crate::{Error, display};
+use aymara_text as display;
 
-/// How long a wait may take in all, unless configured otherwise.
+/// How long a wait may take in all, unless configured otherwise. Public because it is the
+/// default of [`WaitOptions::deadline`].
 pub const DEFAULT_WAIT_DEADLINE: Duration = Duration::from_secs(10 * 60);
 const DEFAULT_FIRST_INTERVAL: Duration = Duration::from_millis(500);
 const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(5);
@@ -89,7 +91,7 @@ impl WaitOptions {
 /// use aymara::WaitOutcome;
 /// use aymara::types::{FileStatus, ProcessingStatus};
 /// let failed = WaitOutcome::Failed(
-///     FileStatus::new("0b5c…", ProcessingStatus::Failed).with_error_message("corrupt video"),
+///     FileStatus::new().with_file_uuid("0b5c…").with_processing_status(ProcessingStatus::Failed).with_error_message("corrupt video"),
 /// );
 /// assert_eq!(failed.to_string(), "processing failed: corrupt video");
 /// assert!(!failed.is_completed());

@@ -5,9 +5,9 @@ use std::fmt;
 
 use aymara_api::types as generated;
 
-use crate::display;
 use crate::types::from_generated::FromGenerated;
 use crate::types::status::ProcessingStatus;
+use aymara_text as display;
 
 /// One file to ask a presigned URL for, in a [`CreateRequest`], or one for the service to
 /// fetch from a URL.
@@ -149,12 +149,16 @@ pub struct FileUpload {
 }
 
 impl FileUpload {
-    /// A fake answer, for tests of code that reads one.
-    pub fn new(file_uuid: impl Into<String>) -> Self {
-        Self {
-            file_uuid: Some(file_uuid.into()),
-            ..Self::default()
-        }
+    /// A fake answer, for tests of code that reads one: every field empty; set what the
+    /// test reads with the `with_*` methods.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// With `file_uuid`.
+    pub fn with_file_uuid(mut self, uuid: impl Into<String>) -> Self {
+        self.file_uuid = Some(uuid.into());
+        self
     }
 
     /// With `local_file_path`.

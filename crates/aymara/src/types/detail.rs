@@ -6,17 +6,21 @@ use std::time::SystemTime;
 use aymara_api::types as generated;
 use serde_json::{Map, Value};
 
-use crate::display;
 use crate::types::{FromGenerated, timestamp};
+use crate::unknown::UnknownValue;
+use aymara_text as display;
 
 /// What kind of file the service made of it. Also the filter of
 /// [`ListOptions::file_type`](crate::ListOptions::file_type). The service may add kinds: an
-/// unknown one is kept as [`FileType::Other`], never an error.
+/// unknown one is kept as [`FileType::Unknown`], never an error; read it with
+/// [`as_str`](FileType::as_str).
 ///
 /// ```
 /// use aymara::types::FileType;
 /// assert_eq!("video".parse::<FileType>(), Ok(FileType::Video));
-/// assert_eq!(FileType::from("audio"), FileType::Other("audio".into()));
+/// let new_kind = FileType::from("audio");
+/// assert!(matches!(new_kind, FileType::Unknown(_)));
+/// assert_eq!(new_kind.as_str(), "audio");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -30,7 +34,7 @@ pub enum FileType {
     /// Anything else the service takes (PDF, …).
     Document,
     /// A kind this version does not know, as the service sent it.
-    Other(String),
+    Unknown(UnknownValue),
 }
 
 impl FileType {
@@ -41,7 +45,7 @@ impl FileType {
             Self::Image => "image",
             Self::Video => "video",
             Self::Document => "document",
-            Self::Other(other) => other,
+            Self::Unknown(other) => other.as_str(),
         }
     }
 }
@@ -53,12 +57,12 @@ impl From<&str> for FileType {
             "image" => Self::Image,
             "video" => Self::Video,
             "document" => Self::Document,
-            other => Self::Other(other.to_owned()),
+            other => Self::Unknown(UnknownValue::new(other)),
         }
     }
 }
 
-/// Never fails: an unknown kind is [`FileType::Other`].
+/// Never fails: an unknown kind is [`FileType::Unknown`].
 impl std::str::FromStr for FileType {
     type Err = std::convert::Infallible;
 
@@ -81,7 +85,9 @@ impl fmt::Display for FileType {
 ///
 /// ```
 /// use aymara::types::{FileDetail, FileType};
-/// let file = FileDetail::new("0b5c…", "text/csv", FileType::Text)
+/// let file = FileDetail::new()
+///     .with_file_uuid("0b5c…")
+///     .with_file_type(FileType::Text)
 ///     .with_file_size_bytes(4)
 ///     .with_file_url("https://store.example/a.csv?X-Amz-Signature=secret");
 /// assert!(!format!("{file:?}").contains("secret"));
@@ -103,17 +109,21 @@ pub struct FileDetail {
     workspace_uuid: Option<String>,
 }
 
+impl Default for FileDetail {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl FileDetail {
-    /// A fake answer, for tests of code that reads one (other text fields empty).
-    pub fn new(
-        file_uuid: impl Into<String>,
-        content_type: impl Into<String>,
-        file_type: FileType,
-    ) -> Self {
+    /// A fake answer, for tests of code that reads one: every text empty, no optional
+    /// field, and a file type no version knows; set what the test reads with the `with_*`
+    /// methods.
+    pub fn new() -> Self {
         Self {
-            file_uuid: file_uuid.into(),
-            content_type: content_type.into(),
-            file_type,
+            file_uuid: String::new(),
+            content_type: String::new(),
+            file_type: FileType::Unknown(UnknownValue::new("")),
             organization_uuid: String::new(),
             remote_file_path: String::new(),
             created_at: String::new(),
@@ -125,6 +135,30 @@ impl FileDetail {
             video_metadata: None,
             workspace_uuid: None,
         }
+    }
+
+    /// With `file_uuid`.
+    pub fn with_file_uuid(mut self, uuid: impl Into<String>) -> Self {
+        self.file_uuid = uuid.into();
+        self
+    }
+
+    /// With `content_type`.
+    pub fn with_content_type(mut self, mime: impl Into<String>) -> Self {
+        self.content_type = mime.into();
+        self
+    }
+
+    /// With `file_type`.
+    pub fn with_file_type(mut self, kind: FileType) -> Self {
+        self.file_type = kind;
+        self
+    }
+
+    /// With `organization_uuid`.
+    pub fn with_organization_uuid(mut self, uuid: impl Into<String>) -> Self {
+        self.organization_uuid = uuid.into();
+        self
     }
 
     /// With `remote_file_path`.
@@ -147,6 +181,18 @@ impl FileDetail {
     /// With `file_size_bytes`.
     pub fn with_file_size_bytes(mut self, size: u64) -> Self {
         self.file_size_bytes = Some(size);
+        self
+    }
+
+    /// With `original_file_url`.
+    pub fn with_original_file_url(mut self, url: impl Into<String>) -> Self {
+        self.original_file_url = Some(url.into());
+        self
+    }
+
+    /// With `uploaded_by_uuid`.
+    pub fn with_uploaded_by_uuid(mut self, uuid: impl Into<String>) -> Self {
+        self.uploaded_by_uuid = Some(uuid.into());
         self
     }
 

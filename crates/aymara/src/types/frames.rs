@@ -4,18 +4,18 @@ use std::fmt;
 
 use aymara_api::types as generated;
 
-use crate::display;
 use crate::types::FromGenerated;
+use aymara_text as display;
 
 /// A processed video's frames: presigned download URLs sorted by frame number, valid 30
 /// minutes. They are secrets until then; `Debug` shows them redacted.
 ///
 /// ```
-/// let frames = aymara::types::FileFrames::new("0b5c…", vec!["https://s/1.png?sig=x".into()]);
+/// let frames = aymara::types::FileFrames::new().with_file_uuid("0b5c…").with_frame_urls(vec!["https://s/1.png?sig=x".into()]);
 /// assert_eq!(frames.frame_count(), 1);
 /// assert!(!format!("{frames:?}").contains("sig=x"));
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct FileFrames {
     file_uuid: String,
     frame_count: u64,
@@ -23,13 +23,23 @@ pub struct FileFrames {
 }
 
 impl FileFrames {
-    /// A fake answer, for tests of code that reads one; `frame_count` is the URLs' count.
-    pub fn new(file_uuid: impl Into<String>, frame_urls: Vec<String>) -> Self {
-        Self {
-            file_uuid: file_uuid.into(),
-            frame_count: frame_urls.len() as u64,
-            frame_urls,
-        }
+    /// A fake answer, for tests of code that reads one: no frame; set what the test reads
+    /// with the `with_*` methods.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// With `file_uuid`.
+    pub fn with_file_uuid(mut self, uuid: impl Into<String>) -> Self {
+        self.file_uuid = uuid.into();
+        self
+    }
+
+    /// With these frame URLs, and as many frames.
+    pub fn with_frame_urls(mut self, urls: Vec<String>) -> Self {
+        self.frame_count = urls.len() as u64;
+        self.frame_urls = urls;
+        self
     }
 
     /// The video.

@@ -8,7 +8,8 @@ use crate::types::{FileDetail, FromGenerated};
 ///
 /// ```
 /// use aymara::types::{FileDetail, FilePage, FileType};
-/// let page = FilePage::new(vec![FileDetail::new("a", "text/csv", FileType::Text)], Some(3));
+/// let file = FileDetail::new().with_file_uuid("a").with_file_type(FileType::Text);
+/// let page = FilePage::new(vec![file], Some(3));
 /// assert_eq!((page.items().len(), page.count()), (1, Some(3)));
 /// ```
 #[derive(Debug, Clone, PartialEq)]

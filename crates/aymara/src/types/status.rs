@@ -5,11 +5,13 @@ use std::time::SystemTime;
 
 use aymara_api::types as generated;
 
-use crate::display;
 use crate::types::{FromGenerated, timestamp};
+use crate::unknown::UnknownValue;
+use aymara_text as display;
 
 /// Where a file's processing stands. The service may add states: an unknown one is kept as
-/// [`ProcessingStatus::Other`], never an error.
+/// [`ProcessingStatus::Unknown`], never an error; read it with
+/// [`as_str`](ProcessingStatus::as_str).
 ///
 /// ```
 /// use aymara::types::ProcessingStatus;
@@ -29,7 +31,7 @@ pub enum ProcessingStatus {
     /// Processing failed; [`FileStatus::error_message`] says why.
     Failed,
     /// A state this version does not know, as the service sent it.
-    Other(String),
+    Unknown(UnknownValue),
 }
 
 impl ProcessingStatus {
@@ -40,7 +42,7 @@ impl ProcessingStatus {
             Self::Processing => "processing",
             Self::Completed => "completed",
             Self::Failed => "failed",
-            Self::Other(other) => other,
+            Self::Unknown(other) => other.as_str(),
         }
     }
 
@@ -57,7 +59,7 @@ impl From<&str> for ProcessingStatus {
             "processing" => Self::Processing,
             "completed" => Self::Completed,
             "failed" => Self::Failed,
-            other => Self::Other(other.to_owned()),
+            other => Self::Unknown(UnknownValue::new(other)),
         }
     }
 }
@@ -76,7 +78,7 @@ impl fmt::Display for ProcessingStatus {
 ///
 /// ```
 /// use aymara::types::{FileStatus, ProcessingStatus};
-/// let status = FileStatus::new("0b5c…", ProcessingStatus::Failed)
+/// let status = FileStatus::new().with_file_uuid("0b5c…").with_processing_status(ProcessingStatus::Failed)
 ///     .with_error_message("not a video");
 /// assert_eq!(status.error_message(), Some("not a video"));
 /// ```
@@ -90,17 +92,36 @@ pub struct FileStatus {
     remote_file_path: Option<String>,
 }
 
+impl Default for FileStatus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl FileStatus {
-    /// A fake answer, for tests of code that reads one (timestamps empty).
-    pub fn new(file_uuid: impl Into<String>, processing_status: ProcessingStatus) -> Self {
+    /// A fake answer, for tests of code that reads one: texts empty, a state no version
+    /// knows; set what the test reads with the `with_*` methods.
+    pub fn new() -> Self {
         Self {
-            file_uuid: file_uuid.into(),
-            processing_status,
+            file_uuid: String::new(),
+            processing_status: ProcessingStatus::Unknown(UnknownValue::new("")),
             created_at: String::new(),
             updated_at: String::new(),
             error_message: None,
             remote_file_path: None,
         }
+    }
+
+    /// With `file_uuid`.
+    pub fn with_file_uuid(mut self, uuid: impl Into<String>) -> Self {
+        self.file_uuid = uuid.into();
+        self
+    }
+
+    /// With `processing_status`.
+    pub fn with_processing_status(mut self, status: ProcessingStatus) -> Self {
+        self.processing_status = status;
+        self
     }
 
     /// With `created_at` and `updated_at` (RFC 3339).
@@ -152,7 +173,7 @@ impl FileStatus {
     }
 
     /// Why processing failed, when it did. Server text: escape it before a terminal
-    /// ([`crate::display::message`]).
+    /// ([`aymara_text::message`]).
     pub fn error_message(&self) -> Option<&str> {
         self.error_message.as_deref()
     }

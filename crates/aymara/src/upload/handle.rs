@@ -184,7 +184,7 @@ impl UploadHandle {
             Some(Ok(task)) => match task.await {
                 Ok(result) => result?,
                 Err(join) => {
-                    return Err(Error::Config(format!("the upload task failed: {join}")));
+                    return Err(Error::internal("the upload task", join));
                 }
             },
             Some(Err(error)) => return Err(error),

@@ -32,9 +32,10 @@
 use std::time::Duration;
 
 /// Where the adaptive limit starts: the fixed default of earlier versions.
-pub const INITIAL_CONCURRENCY: usize = 8;
+pub(crate) const INITIAL_CONCURRENCY: usize = 8;
 /// The most transfers that ever run at once, adaptive or fixed (s5cmd's default number of
-/// workers; the AWS transfer manager for Rust defaults to 128).
+/// workers; the AWS transfer manager for Rust defaults to 128). Public because it bounds
+/// [`UploadOptions::concurrency`](crate::UploadOptions::concurrency).
 pub const MAX_CONCURRENCY: usize = 256;
 
 /// Fewest samples in a window, so one slow transfer at a low limit does not decide alone.

@@ -38,7 +38,7 @@ mod wait;
 pub use dry_run::{PlanAction, PlanEntry, UploadPlan};
 pub use handle::{Upload, UploadControl, UploadHandle};
 pub use journal::{FileJournal, Journal, JournalEntry, JournalQuery};
-pub use limiter::{INITIAL_CONCURRENCY, MAX_CONCURRENCY};
+pub use limiter::MAX_CONCURRENCY;
 pub use options::{MAX_BATCH_SIZE, ProgressEvent, ProgressObserver, UploadOptions};
 pub use progress::UploadProgress;
 pub use report::{OutcomeKind, SkippedFile, UploadOutcome, UploadReport, UploadedFile};

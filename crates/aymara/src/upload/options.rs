@@ -13,6 +13,7 @@ use crate::upload::limiter::MAX_CONCURRENCY;
 use crate::upload::report::{SkippedFile, UploadedFile};
 
 /// Files per `POST /v2/files`, unless configured otherwise; also the most the service takes.
+/// Public because it bounds [`UploadOptions::batch_size`].
 pub const MAX_BATCH_SIZE: usize = 100;
 
 /// How many transfers run at once.
@@ -89,7 +90,7 @@ impl UploadOptions {
     }
 
     /// Finds how many files to transfer at once while the upload runs (the default). It
-    /// starts at [`INITIAL_CONCURRENCY`](crate::INITIAL_CONCURRENCY), grows while more at
+    /// starts at 8 (the fixed default of earlier versions), grows while more at
     /// once still finish about as fast (on a link with latency, many small files go many
     /// times faster), stops where latency starts to rise, halves when the store answers 429
     /// or 503 (`SlowDown`), a transfer stalls or times out, or a connection cannot be

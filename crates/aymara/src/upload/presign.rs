@@ -10,6 +10,9 @@ use crate::types::{CreateFile, CreateRequest, FileUpload};
 use crate::upload::expiry::Expiry;
 use crate::{Error, urls};
 
+/// The call that presigns, as errors name it.
+pub(crate) const POST_FILES: &str = "post_files";
+
 /// Where one file's bytes go.
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
@@ -55,11 +58,14 @@ fn match_answers(
     answers: Vec<FileUpload>,
 ) -> Result<Vec<Result<Target, Error>>, Error> {
     if answers.len() != batch.len() {
-        return Err(Error::InvalidResponse(format!(
-            "asked to presign {} files, got {} answers",
-            batch.len(),
-            answers.len()
-        )));
+        return Err(Error::invalid_response(
+            POST_FILES,
+            format!(
+                "asked to presign {} files, got {} answers",
+                batch.len(),
+                answers.len()
+            ),
+        ));
     }
     let mut slots: Vec<Option<FileUpload>> = vec![None; batch.len()];
     if answers.iter().all(|a| a.local_file_path().is_some()) {
@@ -70,9 +76,10 @@ fn match_answers(
                 .zip(slots.iter())
                 .position(|(file, slot)| slot.is_none() && file.local_file_path == path)
                 .ok_or_else(|| {
-                    Error::InvalidResponse(format!(
-                        "got an answer for {path:?}, which was not asked for"
-                    ))
+                    Error::invalid_response(
+                        POST_FILES,
+                        format!("got an answer for {path:?}, which was not asked for"),
+                    )
                 })?;
             slots[slot] = Some(answer);
         }
@@ -88,14 +95,18 @@ fn match_answers(
 
 fn target(file: &PlannedFile, answer: FileUpload) -> Result<Target, Error> {
     let name = &file.local_file_path;
-    let missing =
-        |field: &str| Error::InvalidResponse(format!("the answer for {name:?} has no {field}"));
+    let missing = |field: &str| {
+        Error::invalid_response(
+            POST_FILES,
+            format!("the answer for {name:?} has no {field}"),
+        )
+    };
     let url = answer.file_url().ok_or_else(|| missing("file_url"))?;
     let url = urls::parse_secure(url, &format!("presigned file_url for {name:?}"))
-        .map_err(Error::InvalidResponse)?;
+        .map_err(|problem| Error::invalid_response(POST_FILES, problem))?;
     let file_uuid = answer.file_uuid().ok_or_else(|| missing("file_uuid"))?;
     Ok(Target {
-        shown_url: urls::redact(&url),
+        shown_url: aymara_text::redact_url(&url),
         expiry: Expiry::of(&url, tokio::time::Instant::now(), SystemTime::now()),
         url,
         file_uuid: file_uuid.to_string(),
@@ -123,7 +134,8 @@ mod tests {
     }
 
     fn answer(path: Option<&str>, uuid: &str) -> FileUpload {
-        let answer = FileUpload::new(uuid)
+        let answer = FileUpload::new()
+            .with_file_uuid(uuid)
             .with_file_url(format!("https://store.example/{uuid}?X-Amz-Signature=s"))
             .with_remote_file_path(format!("r/{uuid}"));
         match path {
@@ -163,7 +175,7 @@ mod tests {
         let short = match_answers(&batch, vec![answer(Some("a"), "1")]).unwrap_err();
         assert_eq!(
             short.to_string(),
-            "invalid response from the API: asked to presign 2 files, got 1 answers"
+            "invalid response from the API to post_files: asked to presign 2 files, got 1 answers"
         );
         let stranger = vec![answer(Some("a"), "1"), answer(Some("z"), "2")];
         let err = match_answers(&batch, stranger).unwrap_err();
@@ -173,8 +185,11 @@ mod tests {
     #[test]
     fn a_missing_or_insecure_url_fails_only_that_file() {
         let batch = planned(&["a", "b", "c"]);
-        let no_url = FileUpload::new("2").with_local_file_path("b");
-        let plain = FileUpload::new("3")
+        let no_url = FileUpload::new()
+            .with_file_uuid("2")
+            .with_local_file_path("b");
+        let plain = FileUpload::new()
+            .with_file_uuid("3")
             .with_local_file_path("c")
             .with_file_url("http://store.example/3?X-Amz-Signature=secret");
         let targets = match_answers(&batch, vec![answer(Some("a"), "1"), no_url, plain]).unwrap();
@@ -182,7 +197,7 @@ mod tests {
         let no_url = targets[1].as_ref().unwrap_err().to_string();
         assert_eq!(
             no_url,
-            "invalid response from the API: the answer for \"b\" has no file_url"
+            "invalid response from the API to post_files: the answer for \"b\" has no file_url"
         );
         let plain = targets[2].as_ref().unwrap_err().to_string();
         assert!(

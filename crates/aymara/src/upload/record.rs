@@ -40,12 +40,11 @@ impl Recorder {
     /// A file the store answered 2xx for: recorded in the journal, then uploaded. A journal
     /// that cannot record it stops the run from starting more transfers.
     pub(crate) fn stored(&self, file: &PlannedFile, target: Target, stored: Stored) -> OutcomeKind {
-        let mut uploaded = UploadedFile::new(
-            file.local_file_path.clone(),
-            target.file_uuid,
-            file.size,
-            file.content_type.as_str(),
-        );
+        let mut uploaded = UploadedFile::new()
+            .with_local_file_path(file.local_file_path.clone())
+            .with_file_uuid(target.file_uuid)
+            .with_size_bytes(file.size)
+            .with_content_type(file.content_type.as_str());
         if let Some(remote) = target.remote_file_path {
             uploaded = uploaded.with_remote_file_path(remote);
         }
@@ -63,12 +62,11 @@ impl Recorder {
     }
 
     fn journal_entry(&self, file: &PlannedFile, uploaded: &UploadedFile) -> JournalEntry {
-        let mut entry = JournalEntry::new(
-            uploaded.local_file_path(),
-            uploaded.size_bytes(),
-            uploaded.file_uuid(),
-        )
-        .with_base_url(self.base_url.clone());
+        let mut entry = JournalEntry::new()
+            .with_local_file_path(uploaded.local_file_path())
+            .with_size_bytes(uploaded.size_bytes())
+            .with_file_uuid(uploaded.file_uuid())
+            .with_base_url(self.base_url.clone());
         if let Some(modified) = file.modified {
             entry = entry.with_modified(modified);
         }

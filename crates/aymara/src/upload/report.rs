@@ -12,11 +12,15 @@ use crate::upload::journal::JournalEntry;
 /// A file that is stored.
 ///
 /// ```
-/// let file = aymara::UploadedFile::new("data/a.csv", "0b5c…", 4, "text/csv")
+/// let file = aymara::UploadedFile::new()
+///     .with_local_file_path("data/a.csv")
+///     .with_file_uuid("0b5c…")
+///     .with_size_bytes(4)
+///     .with_content_type("text/csv")
 ///     .with_remote_file_path("org/0b5c…/a.csv");
 /// assert_eq!(file.size_bytes(), 4);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UploadedFile {
     local_file_path: String,
     file_uuid: String,
@@ -46,23 +50,34 @@ impl PartialEq for Processed {
 impl Eq for Processed {}
 
 impl UploadedFile {
-    /// A stored file: the path as sent to the API, the service's uuid, its size and the
-    /// `Content-Type` it was sent with.
-    pub fn new(
-        local_file_path: impl Into<String>,
-        file_uuid: impl Into<String>,
-        size_bytes: u64,
-        content_type: impl Into<String>,
-    ) -> Self {
-        Self {
-            local_file_path: local_file_path.into(),
-            file_uuid: file_uuid.into(),
-            remote_file_path: None,
-            size_bytes,
-            content_type: content_type.into(),
-            blake3: None,
-            processing: None,
-        }
+    /// A stored file with every field empty, to fake one in tests: set what the test reads
+    /// with the `with_*` methods.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// With the path as sent to the API.
+    pub fn with_local_file_path(mut self, path: impl Into<String>) -> Self {
+        self.local_file_path = path.into();
+        self
+    }
+
+    /// With the service's uuid for it.
+    pub fn with_file_uuid(mut self, uuid: impl Into<String>) -> Self {
+        self.file_uuid = uuid.into();
+        self
+    }
+
+    /// With its size.
+    pub fn with_size_bytes(mut self, size: u64) -> Self {
+        self.size_bytes = size;
+        self
+    }
+
+    /// With the `Content-Type` it was sent with.
+    pub fn with_content_type(mut self, mime: impl Into<String>) -> Self {
+        self.content_type = mime.into();
+        self
     }
 
     /// With how the wait for its processing ended (see
@@ -129,7 +144,10 @@ impl UploadedFile {
 /// [`UploadOptions::journal`](crate::UploadOptions::journal)).
 ///
 /// ```
-/// let entry = aymara::JournalEntry::new("data/a.csv", 4, "0b5c…");
+/// let entry = aymara::JournalEntry::new()
+///     .with_local_file_path("data/a.csv")
+///     .with_size_bytes(4)
+///     .with_file_uuid("0b5c…");
 /// let skipped = aymara::SkippedFile::new(entry);
 /// assert_eq!(skipped.file_uuid(), "0b5c…");
 /// ```
@@ -189,7 +207,8 @@ pub enum OutcomeKind {
 ///
 /// ```
 /// use aymara::{OutcomeKind, UploadOutcome, UploadedFile};
-/// let done = UploadOutcome::new(0, "a.csv", OutcomeKind::Uploaded(UploadedFile::new("a.csv", "u1", 1, "text/csv")));
+/// let file = UploadedFile::new().with_local_file_path("a.csv").with_file_uuid("u1");
+/// let done = UploadOutcome::new(0, "a.csv", OutcomeKind::Uploaded(file));
 /// assert!(done.uploaded().is_some());
 /// ```
 #[derive(Debug, Clone)]

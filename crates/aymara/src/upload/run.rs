@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 
+use crate::Error;
 use crate::api::Api;
 use crate::plan;
 use crate::upload::health::Health;
@@ -21,7 +22,6 @@ use crate::upload::skip;
 use crate::upload::slots::{GateChange, OnChange, Slots};
 use crate::upload::state::RunState;
 use crate::upload::transfer::Transfers;
-use crate::{Error, urls};
 
 /// Runs a whole upload; returns the workspace the files went to. Fails as a whole only for
 /// invalid options, for paths that cannot be uploaded, for a journal that cannot be read,
@@ -70,7 +70,7 @@ pub(crate) async fn run(
         state: state.clone(),
         events: events.clone(),
         journal: options.journal.clone(),
-        base_url: urls::redact(&api.inner.base_url),
+        base_url: aymara_text::redact_url(&api.inner.base_url),
         workspace: Mutex::new(options.workspace_uuid.clone()),
         outcomes,
     };

@@ -57,7 +57,7 @@ pub(crate) async fn split(
         }
     })
     .await
-    .map_err(|join| Error::Config(format!("planning was interrupted: {join}")))?
+    .map_err(|join| Error::internal("asking the journal", join))?
 }
 
 /// The journal's entry for `file`, if it matches.

@@ -235,7 +235,10 @@ impl Transfers {
         )
         .await?;
         let fresh = fresh.pop().ok_or_else(|| {
-            Error::InvalidResponse("asked to presign 1 file, got no answer".into())
+            Error::invalid_response(
+                presign::POST_FILES,
+                "asked to presign 1 file, got no answer",
+            )
         })??;
         tracing::debug!(
             old_file_uuid = %old.file_uuid,

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, Result};
-use aymara::{INITIAL_CONCURRENCY, MAX_BATCH_SIZE};
+use aymara::MAX_BATCH_SIZE;
+
+use super::FIXED_8;
 
 use super::{Invocation, presign};
 use crate::bench::data::DataSpec;
@@ -17,7 +19,7 @@ use crate::bench::data::DataSpec;
 pub fn label(data: DataSpec) -> String {
     match data.count {
         1 => "curl -T, presigned".to_owned(),
-        _ => format!("curl --parallel (max {INITIAL_CONCURRENCY}), presigned"),
+        _ => format!("curl --parallel (max {FIXED_8}), presigned"),
     }
 }
 
@@ -41,7 +43,7 @@ pub fn command(at: &Invocation, args: &[String]) -> Result<Command> {
         "silent\nshow-error\nfail\nheader = \"Content-Type: application/octet-stream\""
     )?;
     if at.data.spec().count > 1 {
-        writeln!(out, "parallel\nparallel-max = {INITIAL_CONCURRENCY}")?;
+        writeln!(out, "parallel\nparallel-max = {FIXED_8}")?;
     }
     let mut paths = at.data.paths();
     loop {

@@ -14,6 +14,9 @@ use super::data::{DataSet, DataSpec};
 
 /// The ids the constructors below give, for targets to name rows by.
 pub const AYMARA: &str = "aymara";
+/// The fixed concurrency of earlier versions, where the adaptive one starts: the level the
+/// bench compares the default with, and curl's parallel transfers.
+pub const FIXED_8: usize = 8;
 pub const BARE: &str = "reqwest";
 pub const CURL: &str = "curl";
 pub const PYTHON: &str = "python";

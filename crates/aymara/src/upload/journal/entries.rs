@@ -9,16 +9,19 @@ use std::time::SystemTime;
 
 /// What the journal knows about one stored file.
 ///
-/// Build one with [`JournalEntry::new`] to fake a journal in tests.
+/// Build one with [`JournalEntry::new`] and the `with_*` methods to fake a journal in tests.
 ///
 /// ```
-/// let entry = aymara::JournalEntry::new("data/a.csv", 4, "0b5c…")
+/// let entry = aymara::JournalEntry::new()
+///     .with_local_file_path("data/a.csv")
+///     .with_size_bytes(4)
+///     .with_file_uuid("0b5c…")
 ///     .with_blake3("8d5d4d4a4f0dc8c0b5e0e7c0c8bc0b9a4c6d8b2e1f0a9b8c7d6e5f4a3b2c1d0e");
 /// let query = aymara::JournalQuery::new("./data/a.csv", 4)
 ///     .with_blake3("8d5d4d4a4f0dc8c0b5e0e7c0c8bc0b9a4c6d8b2e1f0a9b8c7d6e5f4a3b2c1d0e");
 /// assert!(entry.matches(&query));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JournalEntry {
     local_file_path: String,
     size_bytes: u64,
@@ -31,23 +34,27 @@ pub struct JournalEntry {
 }
 
 impl JournalEntry {
-    /// A file stored from `local_file_path` (as sent to the API), `size_bytes` long, under
-    /// the service's `file_uuid`.
-    pub fn new(
-        local_file_path: impl Into<String>,
-        size_bytes: u64,
-        file_uuid: impl Into<String>,
-    ) -> Self {
-        Self {
-            local_file_path: local_file_path.into(),
-            size_bytes,
-            modified: None,
-            blake3: None,
-            file_uuid: file_uuid.into(),
-            remote_file_path: None,
-            base_url: None,
-            workspace_uuid: None,
-        }
+    /// An entry with every field empty: set them with the `with_*` methods.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// With the path as sent to the API (what entries are looked up by).
+    pub fn with_local_file_path(mut self, path: impl Into<String>) -> Self {
+        self.local_file_path = path.into();
+        self
+    }
+
+    /// With the bytes stored.
+    pub fn with_size_bytes(mut self, size: u64) -> Self {
+        self.size_bytes = size;
+        self
+    }
+
+    /// With the service's identifier for the file.
+    pub fn with_file_uuid(mut self, uuid: impl Into<String>) -> Self {
+        self.file_uuid = uuid.into();
+        self
     }
 
     /// With the file's modification time when it was read.
@@ -285,7 +292,10 @@ mod tests {
     #[test]
     fn entries_match_by_time_or_by_content_and_never_across_workspaces() {
         let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let entry = JournalEntry::new("data/a.csv", 4, "u1")
+        let entry = JournalEntry::new()
+            .with_local_file_path("data/a.csv")
+            .with_size_bytes(4)
+            .with_file_uuid("u1")
             .with_modified(at)
             .with_blake3("ab")
             .with_workspace_uuid("ws-1");
@@ -301,7 +311,10 @@ mod tests {
         assert!(entry.matches(&touched.with_blake3("AB")), "content wins");
         assert!(!entry.matches(&query.with_blake3("cd")), "content wins");
         // An entry with no hash (written with SHA-256, before BLAKE3): its time decides.
-        let old = JournalEntry::new("data/a.csv", 4, "u0").with_modified(at);
+        let old = JournalEntry::new()
+            .with_local_file_path("data/a.csv")
+            .with_size_bytes(4)
+            .with_modified(at);
         assert!(old.matches(&query.with_blake3("cd")));
         assert!(!old.matches(&touched.with_blake3("cd")));
         assert!(!entry.matches(&query.with_workspace_uuid(Some("ws-2"))));

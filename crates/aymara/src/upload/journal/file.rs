@@ -16,9 +16,10 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use crate::Error;
 use crate::lock::lock;
 use crate::upload::journal::entries::{Journal, JournalEntry, JournalQuery, normalize};
-use crate::{Error, display};
+use aymara_text as display;
 
 /// The provided [`Journal`]: a JSON-lines file, locked while open.
 ///
@@ -338,7 +339,10 @@ impl Line {
     }
 
     fn into_entry(self) -> JournalEntry {
-        let mut entry = JournalEntry::new(self.local_file_path, self.size_bytes, self.file_uuid);
+        let mut entry = JournalEntry::new()
+            .with_local_file_path(self.local_file_path)
+            .with_size_bytes(self.size_bytes)
+            .with_file_uuid(self.file_uuid);
         if let Some(modified) = self.mtime.and_then(Mtime::to_system_time) {
             entry = entry.with_modified(modified);
         }
@@ -400,7 +404,10 @@ mod tests {
     use super::*;
 
     fn entry(path: &str, size: u64, uuid: &str, at: SystemTime) -> JournalEntry {
-        JournalEntry::new(path, size, uuid)
+        JournalEntry::new()
+            .with_local_file_path(path)
+            .with_size_bytes(size)
+            .with_file_uuid(uuid)
             .with_modified(at)
             .with_blake3("00ff")
             .with_remote_file_path(format!("org/{uuid}/x"))
@@ -494,7 +501,10 @@ mod tests {
             )
         );
         let reader = FileJournal::open_read_only(&path).unwrap();
-        assert!(reader.record(&JournalEntry::new("a", 1, "u")).is_err());
+        let entry = JournalEntry::new()
+            .with_local_file_path("a")
+            .with_size_bytes(1);
+        assert!(reader.record(&entry).is_err());
         drop(first);
         FileJournal::open(&path).unwrap();
         let missing = FileJournal::open_read_only(dir.path().join("none.jsonl")).unwrap();

@@ -1,12 +1,22 @@
-//! Text that reaches a person: escaped so it cannot drive a terminal, and bounded.
+//! Terminal-safe text for the Aymara SDK (`aymara`) and its command line: what reaches a
+//! person is escaped so it cannot drive a terminal, folded onto one line, and bounded.
 //!
 //! File names and anything a server sends are untrusted: a newline would split a line of
-//! output, and escape codes would reach the terminal. Every error's `Display` in this crate
-//! goes through here, and the `aymara` command line uses the same functions for paths.
+//! output, and escape codes would reach the terminal. Every error's `Display` in `aymara`
+//! goes through here, and the `aymara` command line uses the same functions for everything
+//! it prints, so the two never disagree on what is safe.
+//!
+//! ```
+//! assert_eq!(aymara_text::escape("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
+//! assert_eq!(aymara_text::url("https://s3.example/a?X-Amz-Signature=x"), "https://s3.example/a?<redacted>");
+//! ```
+#![deny(missing_docs)]
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
+
+use url::Url;
 
 /// Longest piece of server-supplied text (an error message, a body snippet) shown in an
 /// error's `Display`, in bytes, before it is cut with a marker.
@@ -25,8 +35,8 @@ fn needs_escape(c: char) -> bool {
 /// on one line and cannot send escape codes to a terminal. Borrowed when nothing needed it.
 ///
 /// ```
-/// assert_eq!(aymara::display::escape("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
-/// assert_eq!(aymara::display::escape("plain.csv"), "plain.csv");
+/// assert_eq!(aymara_text::escape("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
+/// assert_eq!(aymara_text::escape("plain.csv"), "plain.csv");
 /// ```
 pub fn escape(text: &str) -> Cow<'_, str> {
     if !text.chars().any(needs_escape) {
@@ -47,7 +57,7 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 /// `\xNN`, so two different names never look the same.
 ///
 /// ```
-/// let shown = aymara::display::path(std::path::Path::new("data/a\nb.csv"));
+/// let shown = aymara_text::path(std::path::Path::new("data/a\nb.csv"));
 /// assert_eq!(shown, "data/a\\nb.csv");
 /// ```
 pub fn path(path: &Path) -> Cow<'_, str> {
@@ -69,16 +79,37 @@ fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// The URL with credentials dropped and its query string (where presigned URLs keep their
+/// signature) replaced, safe for errors and logs.
+///
+/// ```
+/// let url = url::Url::parse("https://user:pw@s3.example/a.csv?X-Amz-Signature=abc#f").unwrap();
+/// assert_eq!(aymara_text::redact_url(&url), "https://s3.example/a.csv?<redacted>");
+/// ```
+pub fn redact_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_fragment(None);
+    let had_query = shown.query().is_some();
+    shown.set_query(None);
+    let mut text = shown.to_string();
+    if had_query {
+        text.push_str("?<redacted>");
+    }
+    text
+}
+
 /// A URL made fit to show: credentials dropped and the query string, where presigned URLs
 /// keep their signature, replaced; escaped when it is not a URL.
 ///
 /// ```
-/// let shown = aymara::display::url("https://s3.example/a.mp4?X-Amz-Signature=abc");
+/// let shown = aymara_text::url("https://s3.example/a.mp4?X-Amz-Signature=abc");
 /// assert_eq!(shown, "https://s3.example/a.mp4?<redacted>");
 /// ```
 pub fn url(text: &str) -> String {
-    match url::Url::parse(text) {
-        Ok(url) => crate::urls::redact(&url),
+    match Url::parse(text) {
+        Ok(url) => redact_url(&url),
         // Not an absolute URL: only what comes before any `?`, escaped.
         Err(_) => {
             let (before, after) = text.split_once('?').unwrap_or((text, ""));
@@ -97,7 +128,7 @@ pub fn url(text: &str) -> String {
 ///
 /// ```
 /// let long = "x".repeat(1000);
-/// let shown = aymara::display::message(&long);
+/// let shown = aymara_text::message(&long);
 /// assert!(shown.len() < 400 && shown.ends_with("[700 more bytes]"));
 /// ```
 pub fn message(text: &str) -> String {
@@ -112,7 +143,7 @@ pub fn message(text: &str) -> String {
 
 /// The longest prefix of `text` of at most `limit` bytes that ends on a character
 /// boundary, and how many bytes were left out.
-pub(crate) fn cut_at(text: &str, limit: usize) -> (&str, usize) {
+pub fn cut_at(text: &str, limit: usize) -> (&str, usize) {
     if text.len() <= limit {
         return (text, 0);
     }
