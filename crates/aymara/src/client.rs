@@ -204,6 +204,7 @@ impl ClientBuilder {
     ///
     /// [`UploadOptions::max_buffered_bytes`]: crate::UploadOptions::max_buffered_bytes
     #[cfg(feature = "custom-http-client")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "custom-http-client")))]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self

@@ -32,10 +32,12 @@
 //! one is 0.x, but the ecosystem treats it as settled (tokio-stream, reqwest and hyper expose
 //! it). So a dependency's release never forces a breaking release of this one.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api;
 mod attempt;
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
 mod body;
 mod client;

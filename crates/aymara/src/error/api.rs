@@ -195,9 +195,8 @@ impl ApiError {
         self.code.as_ref()
     }
 
-    /// `error.message`, when the body was the error envelope, as sent (at most
-    /// [`ERROR_BODY_LIMIT`](crate::ERROR_BODY_LIMIT) bytes were read). Escape it before
-    /// showing it; `Display` does.
+    /// `error.message`, when the body was the error envelope, as sent (at most 64 KiB of
+    /// the body were read). Escape it before showing it; `Display` does.
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
@@ -212,8 +211,7 @@ impl ApiError {
         self.request_id.as_deref()
     }
 
-    /// When the body was not the envelope: its first bytes (at most
-    /// [`BODY_SNIPPET_LIMIT`](crate::BODY_SNIPPET_LIMIT)), lossily decoded.
+    /// When the body was not the envelope: its first bytes (at most 512), lossily decoded.
     pub fn body_snippet(&self) -> Option<&str> {
         self.body_snippet.as_deref()
     }

@@ -103,7 +103,7 @@ impl UploadControl {
 
     /// Graceful cancel: starts nothing new, lets transfers in flight finish (each within its
     /// own time limit), and reports every file not started as
-    /// [`OutcomeKind::Cancelled`].
+    /// [`OutcomeKind::Cancelled`](crate::OutcomeKind::Cancelled).
     pub fn cancel(&self) {
         self.control.stop(StopReason::Cancelled, false);
     }
