@@ -107,6 +107,8 @@ const _: fn() = || {
     shareable::<types::FileStatus>();
     shareable::<types::FileFrames>();
     shareable::<types::FilePage>();
+    shareable::<types::UnknownValue>();
+    shareable::<Response<types::FileDetail>>();
     // The futures are spawnable: `tokio::spawn(upload.into_future())`.
     fn spawnable<T: Send + 'static>() {}
     spawnable::<<Upload as std::future::IntoFuture>::IntoFuture>();
