@@ -300,3 +300,14 @@ fn aymara_public_surface() {
     );
     insta::assert_snapshot!("aymara_public_surface", listing);
 }
+
+/// The terminal-safe text the SDK and the CLI share is published too: its surface is a
+/// promise like the SDK's.
+#[test]
+fn aymara_text_public_surface() {
+    let lib = workspace_root().join("crates/aymara-text/src/lib.rs");
+    let mut listing = String::new();
+    list_crate(&lib, "aymara_text", &mut listing);
+    assert!(listing.contains("fn escape("), "{listing}");
+    insta::assert_snapshot!("aymara_text_public_surface", listing);
+}
