@@ -195,7 +195,12 @@ mod tests {
             file_uuid,
             workspace_uuid: i.is_multiple_of(3).then(|| "ws-a".to_owned()),
             local_file_path: Some(format!("f{i}")),
-            content_type: if i.is_multiple_of(2) { "text/csv" } else { "image/png" }.to_owned(),
+            content_type: if i.is_multiple_of(2) {
+                "text/csv"
+            } else {
+                "image/png"
+            }
+            .to_owned(),
             remote_uri: None,
             created_at: SystemTime::UNIX_EPOCH,
             arrival: None,
