@@ -13,7 +13,9 @@ mod files;
 mod hostile;
 mod json_shapes;
 mod rerun;
+mod restart;
 mod serve_s3;
+mod serving;
 
 /// The binary under test.
 const AYMARA: Binary = Binary::new(env!("CARGO_BIN_EXE_aymara"));
