@@ -507,3 +507,64 @@ async fn serve_prints_its_url_serves_and_stops_cleanly_on_ctrl_c() {
     assert!(status.status.success(), "{status:?}");
     assert!(String::from_utf8_lossy(&status.stderr).contains("Aymara emulator stopped"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_ephemeral_keeps_nothing_from_one_run_to_the_next() {
+    use aymara_test_support::{Announces, ServerProcess};
+    use std::process::Command;
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.csv"), "x,y\n").unwrap();
+    let start = || {
+        let mut command = Command::new(AYMARA.path());
+        command
+            .args([
+                "serve",
+                "--ephemeral",
+                "--addr",
+                "127.0.0.1:0",
+                "--api-key",
+                KEY,
+            ])
+            .current_dir(dir.path());
+        ServerProcess::start(command, Announces::OnStdout, |line| {
+            Some(line.trim().to_owned())
+        })
+    };
+    let count = |serve: &ServerProcess| {
+        let url = serve.url().to_owned();
+        let dir = dir.path().to_path_buf();
+        async move {
+            let run = AYMARA
+                .run(Invocation {
+                    base_url: &url,
+                    key: Some(KEY),
+                    dir: &dir,
+                    args: &["files", "list", "--json"],
+                    rust_log: None,
+                })
+                .await;
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            serde_json::from_str::<Value>(&run.stdout).unwrap()["count"].clone()
+        }
+    };
+    let serve = start();
+    let upload = AYMARA
+        .run(Invocation {
+            base_url: serve.url(),
+            key: Some(KEY),
+            dir: dir.path(),
+            args: &["files", "upload", "--no-journal", "a.csv"],
+            rust_log: None,
+        })
+        .await;
+    assert_eq!(upload.code, 0, "{}", upload.stderr);
+    assert_eq!(count(&serve).await, 1);
+    drop(serve);
+    let serve = start();
+    assert_eq!(count(&serve).await, 0, "a blank slate");
+    assert!(
+        !dir.path().join(".aymara/local").exists(),
+        "no data directory"
+    );
+}
