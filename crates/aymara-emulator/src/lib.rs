@@ -466,10 +466,10 @@ fn open_state(config: &EmulatorConfig) -> std::io::Result<Opened> {
         )
     })?;
     let lock = lock::DirLock::acquire(dir)?;
-    let (db, identity) = db::open_file(dir, lock, store)?;
+    let (db, identity, created) = db::open_file(dir, lock, store)?;
     let objects_dir = dir.join(&config.bucket);
     let recovery = db
-        .blocking(|conn| recovery::recover(conn, &dir.join(PARTS_DIR), &objects_dir))
+        .blocking(|conn| recovery::recover(conn, &dir.join(PARTS_DIR), &objects_dir, created))
         .map_err(|e| std::io::Error::other(format!("cannot recover {}: {e}", dir.display())))?;
     Ok(Opened {
         data_dir: dir.clone(),

@@ -11,6 +11,10 @@
 //!
 //! No record ever claims bytes that are not all in place, and no object lies in place that
 //! no record accounts for. What was done is reported ([`Recovery`]), and logged.
+//!
+//! Objects beside a database made anew (its file was removed, or an older emulator kept no
+//! database) belong to no record and cannot be adopted: nothing says what they were. They
+//! are counted and reported, and left for the user to remove.
 
 use std::fmt;
 use std::io::{self, Read};
@@ -32,6 +36,9 @@ pub struct Recovery {
     /// Files whose object was in place but not yet recorded when the emulator stopped:
     /// their objects were hashed and recorded, so they are now stored.
     pub objects_adopted: Vec<String>,
+    /// Objects found beside a database made anew, which no record accounts for: they are
+    /// not served, and left in place.
+    pub objects_without_record: u64,
 }
 
 impl Recovery {
@@ -41,51 +48,59 @@ impl Recovery {
     }
 }
 
-/// One line: "after an unclean stop: removed 1 partial body; adopted the object of file …".
+/// One line, each thing done in a clause of its own: "removed 1 partial body left by an
+/// unclean stop; recorded the object already in place of file …".
 impl fmt::Display for Recovery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("after an unclean stop")?;
-        let mut said = false;
-        let mut sep = |f: &mut fmt::Formatter<'_>| {
-            let s = if said { "; " } else { ": " };
-            said = true;
-            f.write_str(s)
-        };
+        let mut clauses = Vec::new();
         if self.partial_bodies_removed > 0 {
-            sep(f)?;
             let n = self.partial_bodies_removed;
-            write!(
-                f,
-                "removed {n} partial {}",
-                if n == 1 { "body" } else { "bodies" }
-            )?;
+            let bodies = if n == 1 { "body" } else { "bodies" };
+            clauses.push(format!(
+                "removed {n} partial {bodies} left by an unclean stop"
+            ));
         }
         if !self.objects_adopted.is_empty() {
-            sep(f)?;
-            write!(
-                f,
-                "recorded the object already in place of file {}",
+            clauses.push(format!(
+                "recorded the object already in place of file {} (an unclean stop came \
+                 before its record)",
                 self.objects_adopted.join(", ")
-            )?;
+            ));
         }
-        if !said {
-            f.write_str(": nothing to do")?;
+        if self.objects_without_record > 0 {
+            clauses.push(format!(
+                "{} objects that no record accounts for (the database was made anew beside \
+                 them) are not served; remove them to reclaim the space",
+                self.objects_without_record
+            ));
         }
-        Ok(())
+        if clauses.is_empty() {
+            return f.write_str("nothing to clean up");
+        }
+        f.write_str(&clauses.join("; "))
     }
 }
 
 /// Removes the parts and settles the landing notes, with the database's lock held (so no
-/// other emulator is writing). `objects_dir` is `<data_dir>/<bucket>`.
+/// other emulator is writing); beside a database just `created`, counts the objects.
+/// `objects_dir` is `<data_dir>/<bucket>`.
 pub(crate) fn recover(
     conn: &mut Conn,
     parts_dir: &Path,
     objects_dir: &Path,
+    created: bool,
 ) -> Result<Recovery, DbError> {
     let mut recovery = Recovery {
         partial_bodies_removed: remove_parts(parts_dir)?,
         ..Recovery::default()
     };
+    if created {
+        recovery.objects_without_record = match count_files(objects_dir) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(named(objects_dir, e).into()),
+        };
+    }
     for landing in conn.landings()? {
         let Some(record) = conn.find(&landing.file_uuid)? else {
             conn.drop_landing(&landing.file_uuid)?;
@@ -99,9 +114,7 @@ pub(crate) fn recover(
                 conn.drop_landing(&landing.file_uuid)?;
                 continue;
             }
-            Err(e) => {
-                return Err(io::Error::new(e.kind(), format!("{}: {e}", path.display())).into());
-            }
+            Err(e) => return Err(named(&path, e).into()),
         };
         if record.stored.as_ref().is_some_and(|s| s.sha256 == sha256) {
             // A PUT of a stored object, killed before its rename: the record is right.
@@ -121,7 +134,7 @@ pub(crate) fn recover(
 /// held. Whatever is there was left by an emulator stopped mid-upload: never a complete
 /// object, since objects are renamed out of it only once whole.
 fn remove_parts(parts_dir: &Path) -> io::Result<u64> {
-    let named = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", parts_dir.display()));
+    let named = |e| named(parts_dir, e);
     let removed = match count_files(parts_dir) {
         Ok(n) => {
             std::fs::remove_dir_all(parts_dir).map_err(named)?;
@@ -165,23 +178,34 @@ fn hash(path: &Path) -> io::Result<(u64, String, SystemTime)> {
     Ok((size, hex::encode(hasher.finalize()), modified))
 }
 
+/// `e`, naming `path`.
+fn named(path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_recovery_says_what_it_did_in_one_line() {
-        assert_eq!(
-            Recovery::default().to_string(),
-            "after an unclean stop: nothing to do"
-        );
+        assert_eq!(Recovery::default().to_string(), "nothing to clean up");
         let recovery = Recovery {
             partial_bodies_removed: 2,
             objects_adopted: vec!["u1".into()],
+            objects_without_record: 0,
         };
         assert_eq!(
             recovery.to_string(),
-            "after an unclean stop: removed 2 partial bodies; recorded the object already in place of file u1"
+            "removed 2 partial bodies left by an unclean stop; recorded the object already in place of file u1 (an unclean stop came before its record)"
+        );
+        let orphans = Recovery {
+            objects_without_record: 3,
+            ..Recovery::default()
+        };
+        assert_eq!(
+            orphans.to_string(),
+            "3 objects that no record accounts for (the database was made anew beside them) are not served; remove them to reclaim the space"
         );
         assert!(!recovery.is_empty());
     }

@@ -237,7 +237,7 @@ async fn a_kill_at_each_step_of_storing_an_object_leaves_it_whole_or_absent_then
         let said = serve.said();
         match recovered {
             Some(text) => {
-                let start = format!("warning: {}: after an unclean stop: ", data.display());
+                let start = format!("warning: {}: ", data.display());
                 assert!(
                     said[0].starts_with(&start) && said[0].contains(text),
                     "{point}: {said:?}"

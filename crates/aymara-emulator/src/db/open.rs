@@ -20,12 +20,12 @@ pub const FILE_NAME: &str = "emulator_state.sqlite3";
 const CACHE_KIB: i64 = -8 * 1024;
 
 /// Opens (or creates) the database in `data_dir`, whose lock the caller holds, for
-/// `store`.
+/// `store`; says whether it was created.
 pub(crate) fn open_file(
     data_dir: &Path,
     lock: DirLock,
     store: StoreKind<'_>,
-) -> io::Result<(Db, Identity)> {
+) -> io::Result<(Db, Identity, bool)> {
     let path = data_dir.join(FILE_NAME);
     create_private(&path)?;
     let mut sql = Connection::open(&path).map_err(|e| failed(&path, e))?;
@@ -51,7 +51,8 @@ pub(crate) fn open_file(
                 )
             })?,
     };
-    Ok((conn(sql, &identity, Some(lock)), identity))
+    let created = matches!(found, Found::Empty);
+    Ok((conn(sql, &identity, Some(lock)), identity, created))
 }
 
 /// A new database in memory, for an ephemeral emulator.
