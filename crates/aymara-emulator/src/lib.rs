@@ -331,7 +331,7 @@ impl Emulator {
     /// tests can compare listings. Empty when fronting another store. Reads every record
     /// that has one: meant for tests, not for a store of millions.
     pub fn objects(&self) -> Vec<StoredObject> {
-        let records = self.shared.db.blocking(|conn| conn.objects());
+        let records = self.shared.db.run(|conn| conn.objects());
         match records {
             Ok(records) => records
                 .iter()
@@ -347,7 +347,7 @@ impl Emulator {
     /// The object stored for `file_uuid`, if its bytes arrived in the emulator's store (by
     /// a PUT, a direct upload or a copy).
     pub fn object(&self, file_uuid: &str) -> Option<StoredObject> {
-        let record = self.shared.db.blocking(|conn| conn.find(file_uuid));
+        let record = self.shared.db.run(|conn| conn.find(file_uuid));
         match record {
             Ok(record) => record.and_then(|record| self.stored_object(&record)),
             Err(e) => {
@@ -469,7 +469,7 @@ fn open_state(config: &EmulatorConfig) -> std::io::Result<Opened> {
     let (db, identity, created) = db::open_file(dir, lock, store)?;
     let objects_dir = dir.join(&config.bucket);
     let recovery = db
-        .blocking(|conn| recovery::recover(conn, &dir.join(PARTS_DIR), &objects_dir, created))
+        .run(|conn| recovery::recover(conn, &dir.join(PARTS_DIR), &objects_dir, created))
         .map_err(|e| std::io::Error::other(format!("cannot recover {}: {e}", dir.display())))?;
     Ok(Opened {
         data_dir: dir.clone(),

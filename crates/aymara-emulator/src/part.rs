@@ -128,25 +128,20 @@ pub(crate) async fn commit(
         at: shared.clock.now(),
     };
     let kill = shared.kill;
-    let sha256 = received.sha256.clone();
-    let object_path = path.clone();
-    let puts = shared
-        .db
-        .call(move |conn| {
-            if let Some(temp) = received.temp {
-                conn.begin_landing(&landing)?;
-                kill.at(KillPoint::LandingNoted);
-                if let Err(e) = temp.persist(&path) {
-                    conn.drop_landing(&landing.file_uuid)?;
-                    return Err(e.error.into());
-                }
-                kill.at(KillPoint::Renamed);
+    let puts = shared.db.run(|conn| {
+        if let Some(temp) = received.temp {
+            conn.begin_landing(&landing)?;
+            kill.at(KillPoint::LandingNoted);
+            if let Err(e) = temp.persist(&path) {
+                conn.drop_landing(&landing.file_uuid)?;
+                return Err(e.error.into());
             }
-            let puts = conn.store_object(&landing, arrival, &sha256)?;
-            kill.at(KillPoint::Recorded);
-            Ok(puts)
-        })
-        .await?;
+            kill.at(KillPoint::Renamed);
+        }
+        let puts = conn.store_object(&landing, arrival, &received.sha256)?;
+        kill.at(KillPoint::Recorded);
+        Ok(puts)
+    })?;
     Ok(StoredObject {
         file_uuid: meta.file_uuid,
         name: meta.name,
@@ -155,10 +150,6 @@ pub(crate) async fn commit(
         sha256: received.sha256,
         content_type: meta.content_type,
         puts,
-        path: if kept {
-            object_path
-        } else {
-            Default::default()
-        },
+        path: if kept { path } else { Default::default() },
     })
 }

@@ -51,7 +51,7 @@ impl Emulator {
                 .collect();
             shared
                 .db
-                .blocking(|conn| conn.insert(&records))
+                .run(|conn| conn.insert(&records))
                 .map_err(std::io::Error::other)?;
             next = end;
         }

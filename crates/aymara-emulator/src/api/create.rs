@@ -119,13 +119,7 @@ pub(crate) async fn post_files(
         urls.push(file_url);
     }
     // All of a request's files, or none: a kill never leaves half a batch.
-    let records = shared
-        .db
-        .call(move |conn| {
-            conn.insert(&records)?;
-            Ok(records)
-        })
-        .await?;
+    shared.db.run(|conn| conn.insert(&records))?;
     let mut files = Vec::with_capacity(records.len());
     for (record, file_url) in records.iter().zip(urls) {
         if record.remote_uri.is_some() {

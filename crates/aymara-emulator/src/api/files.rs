@@ -105,8 +105,7 @@ pub(crate) async fn list_files(
     let query = ListQuery::parse(raw.as_deref())?;
     let (page, count) = shared
         .db
-        .call(move |conn| conn.list(&query.filter, query.offset, query.limit))
-        .await?;
+        .run(|conn| conn.list(&query.filter, query.offset, query.limit))?;
     let mut items = Vec::with_capacity(page.len());
     for record in page {
         let (record, status) = current(&shared, record).await?;
@@ -203,8 +202,7 @@ pub(crate) async fn delete_file(
     let Ok(Path(file_uuid)) = file_uuid else {
         return Err(ApiError::no_file(""));
     };
-    let uuid = file_uuid.clone();
-    if !shared.db.call(move |conn| conn.delete(&uuid)).await? {
+    if !shared.db.run(|conn| conn.delete(&file_uuid))? {
         return Err(ApiError::no_file(&file_uuid));
     }
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -220,8 +218,7 @@ async fn lookup(
     };
     let record = shared
         .db
-        .live(&file_uuid)
-        .await?
+        .live(&file_uuid)?
         .ok_or_else(|| ApiError::no_file(&file_uuid))?;
     current(shared, record).await
 }
@@ -243,11 +240,9 @@ async fn current(
                     size,
                     at: shared.clock.now(),
                 };
-                let file_uuid = record.file_uuid.clone();
                 shared
                     .db
-                    .call(move |conn| conn.arrived(&file_uuid, arrival))
-                    .await?;
+                    .run(|conn| conn.arrived(&record.file_uuid, arrival))?;
                 record.arrival = Some(arrival);
             }
             Ok(None) => {}
@@ -286,10 +281,8 @@ async fn store_frames(shared: &Shared, record: &FileRecord) -> Result<(), ApiErr
                 }
             })?;
     }
-    let file_uuid = record.file_uuid.clone();
     shared
         .db
-        .call(move |conn| conn.frames_stored(&file_uuid))
-        .await?;
+        .run(|conn| conn.frames_stored(&record.file_uuid))?;
     Ok(())
 }

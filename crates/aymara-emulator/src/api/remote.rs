@@ -33,12 +33,10 @@ pub(super) async fn resolve(shared: &Shared, record: &FileRecord) -> Result<(), 
         return Ok(());
     };
     if let Err(message) = copy_own_object(shared, record, uri).await {
-        let file_uuid = record.file_uuid.clone();
         let at = shared.clock.now();
         shared
             .db
-            .call(move |conn| conn.fail(&file_uuid, &message, at))
-            .await?;
+            .run(|conn| conn.fail(&record.file_uuid, &message, at))?;
     }
     Ok(())
 }
@@ -84,7 +82,6 @@ async fn copy_own_object(shared: &Shared, record: &FileRecord, uri: &str) -> Res
     let source = shared
         .db
         .live(&file_uuid)
-        .await
         .map_err(|e| format!("cannot read the object remote_uri names: {e}"))?
         .filter(|source| source.key == key.as_ref())
         .and_then(|source| StoredObject::of(&source, &shared.objects_dir, shared.discard_bodies))

@@ -137,8 +137,7 @@ async fn store(
     // never an object no record accounts for.
     shared
         .db
-        .call(move |conn| conn.insert(std::slice::from_ref(&record)))
-        .await?;
+        .run(|conn| conn.insert(std::slice::from_ref(&record)))?;
     match &shared.external {
         None => {
             commit(
@@ -174,17 +173,12 @@ async fn store(
                 size: received.size,
                 at: shared.clock.now(),
             };
-            let uuid = file_uuid.clone();
-            shared
-                .db
-                .call(move |conn| conn.arrived(&uuid, arrival))
-                .await?;
+            shared.db.run(|conn| conn.arrived(&file_uuid, arrival))?;
         }
     }
     let record = shared
         .db
-        .live(&file_uuid)
-        .await?
+        .live(&file_uuid)?
         .ok_or_else(|| ApiError::no_file(&file_uuid))?;
     let status = record.status(shared.clock.now(), shared.video_processing);
     Ok(Json(FileUpload::new(&record, None, &status)).into_response())

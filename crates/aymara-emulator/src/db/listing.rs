@@ -217,7 +217,7 @@ mod tests {
     fn pages_match_a_full_scan_for_every_filter_and_offset() {
         let (db, _) = open_memory(StoreKind::Own { bucket: "b" }).unwrap();
         let mut all: Vec<FileRecord> = (0..60).map(record).collect();
-        db.blocking(|conn| conn.insert(&all)).unwrap();
+        db.run(|conn| conn.insert(&all)).unwrap();
         let filters = [
             ListFilter::default(),
             ListFilter {
@@ -248,7 +248,7 @@ mod tests {
                     .map(|r| r.file_uuid.as_str())
                     .collect();
                 let page = |offset: u64, limit: u64| {
-                    let (page, count) = db.blocking(|c| c.list(filter, offset, limit)).unwrap();
+                    let (page, count) = db.run(|c| c.list(filter, offset, limit)).unwrap();
                     assert_eq!(count, expected.len() as u64, "{filter:?}");
                     page.into_iter().map(|r| r.file_uuid).collect::<Vec<_>>()
                 };
@@ -269,7 +269,7 @@ mod tests {
                 }
                 // Every offset with no cursor at all.
                 for offset in (0..expected.len() as u64).rev() {
-                    db.blocking(|c| {
+                    db.run(|c| {
                         c.cursors.clear();
                         Ok(())
                     })
@@ -280,16 +280,13 @@ mod tests {
         };
         check(&all);
         for i in [0, 1, 5, 6, 30, 59] {
-            assert!(db.blocking(|c| c.delete(&all[i].file_uuid)).unwrap());
+            assert!(db.run(|c| c.delete(&all[i].file_uuid)).unwrap());
             all[i].deleted = true;
         }
-        assert!(
-            !db.blocking(|c| c.delete(&all[0].file_uuid)).unwrap(),
-            "once"
-        );
+        assert!(!db.run(|c| c.delete(&all[0].file_uuid)).unwrap(), "once");
         check(&all);
         let more: Vec<FileRecord> = (60..70).map(record).collect();
-        db.blocking(|conn| conn.insert(&more)).unwrap();
+        db.run(|conn| conn.insert(&more)).unwrap();
         all.extend(more);
         check(&all);
     }

@@ -44,8 +44,7 @@ pub(super) async fn get(
         Key::Object { file_uuid, .. } => {
             let record = shared
                 .db
-                .live(&file_uuid)
-                .await?
+                .live(&file_uuid)?
                 .filter(|record| record.key == key)
                 .ok_or(StoreError::NoSuchKey)?;
             let (object, arrival) = StoredObject::of(&record, &shared.objects_dir, false)
@@ -78,8 +77,7 @@ pub(super) async fn get(
         } => {
             let record = shared
                 .db
-                .live(&file_uuid)
-                .await?
+                .live(&file_uuid)?
                 .filter(|r| org == shared.org_uuid && r.file_type() == FileType::Video)
                 .ok_or(StoreError::NoSuchKey)?;
             let status = record.status(shared.clock.now(), shared.video_processing);

@@ -79,7 +79,7 @@ pub(super) async fn put(
 
     verify(shared, StoreMethod::Put, &key, uri, headers)?;
     // A deleted file's URL no longer stores anything.
-    if shared.db.live(&file_uuid).await?.is_none() {
+    if shared.db.live(&file_uuid)?.is_none() {
         return Err(StoreError::NoSuchKey);
     }
 
