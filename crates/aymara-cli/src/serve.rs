@@ -36,15 +36,16 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         }
         None => None,
     };
-    let state = match args.ephemeral {
-        true => "state in memory, kept until it stops".to_owned(),
+    let mut kept = match args.ephemeral {
+        true => "nothing kept: records in memory".to_owned(),
         false => format!("state in {}", output::path(&args.data_dir)),
     };
-    let stored_in = match &external_store {
-        Some(store) => format!("files in bucket {} at {}", store.bucket, store.endpoint),
-        None if args.ephemeral => "files in a temporary directory".to_owned(),
-        None => "files beside it".to_owned(),
-    };
+    if let Some(store) = &external_store {
+        kept.push_str(&format!(
+            ", files in bucket {} at {}",
+            store.bucket, store.endpoint
+        ));
+    }
     let emulator = Emulator::start(EmulatorConfig {
         addr: args.addr,
         data_dir: (!args.ephemeral).then(|| args.data_dir.clone()),
@@ -69,7 +70,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         out.flush().map_err(Failure::io)?;
     }
     eprintln!(
-        "Aymara emulator listening on {url} ({state}, {stored_in}); Ctrl-C stops it.\n\
+        "Aymara emulator listening on {url} ({kept}); Ctrl-C stops it.\n\
          Point a client at it with: export AYMARA_AI_BASE_URL={url}",
         url = emulator.base_url(),
     );
