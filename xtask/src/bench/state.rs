@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -54,218 +54,208 @@ struct Line {
 /// Runs the cases `options` selects (both, unless `--case` names another one).
 pub fn run(root: &Path, work: &Path, options: Options) -> Result<Section> {
     let wanted = |id| options.case.is_none_or(|case| case == id);
-    let cli = root.join("target/release/aymara");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start a runtime")?;
-    let mut lines = Vec::new();
-    let mut verdicts = Vec::new();
+    let mut cases = Cases {
+        cli: root.join("target/release/aymara"),
+        runtime: tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .context("cannot start a runtime")?,
+        options,
+        lines: Vec::new(),
+        verdicts: Vec::new(),
+    };
     if wanted(LOCAL) {
-        local(
-            &cli,
-            &runtime,
-            &work.join(LOCAL),
-            options,
-            &mut lines,
-            &mut verdicts,
-        )?;
+        cases.local(&work.join(LOCAL))?;
     }
     if wanted(SERVE) {
-        serve(
-            &cli,
-            &runtime,
-            &work.join(SERVE),
-            options,
-            &mut lines,
-            &mut verdicts,
-        )?;
+        cases.serve(&work.join(SERVE))?;
     }
-    if lines.is_empty() {
+    if cases.lines.is_empty() {
         return Ok(Section::default());
     }
     Ok(Section {
-        markdown: markdown(&lines),
-        verdicts,
+        markdown: markdown(&cases.lines),
+        verdicts: cases.verdicts,
     })
 }
 
-/// `aymara files upload --local --ndjson -r DIR`, each run in a fresh working directory
-/// (so a fresh `.aymara/local`), whose store is then opened to check it holds exactly the
-/// data set.
-fn local(
-    cli: &Path,
-    runtime: &tokio::runtime::Runtime,
-    dir: &Path,
+/// What the cases run with, and what they found.
+struct Cases {
+    /// The release `aymara`.
+    cli: PathBuf,
+    /// For the emulators the bench starts itself (to seed, to check a store).
+    runtime: tokio::runtime::Runtime,
     options: Options,
-    lines: &mut Vec<Line>,
-    verdicts: &mut Vec<Verdict>,
-) -> Result<()> {
-    let spec = DataSpec::files(options.pick(200, 100_000), 100);
-    let title = format!(
-        "{}, --local (client and emulator in one process)",
-        spec.title()
-    );
-    eprintln!("==> bench: {title}: generating data");
-    let data = DataSet::generate(&dir.join("data"), "local", spec)?;
-    let runs = if options.quick {
-        1
-    } else {
-        options.runs.unwrap_or(3)
-    };
-    let mut usages = Vec::new();
-    for run in 0..runs {
-        eprintln!("==> bench: {title}, run {}/{runs}", run + 1);
-        let run_dir = dir.join(format!("run-{run}"));
-        std::fs::create_dir_all(&run_dir)
-            .with_context(|| format!("cannot create {}", run_dir.display()))?;
-        let mut command = Command::new(cli);
-        command
-            .args(["files", "upload", "--local", "--ndjson", "--recursive"])
-            .arg(data.dir())
-            .env_remove("AYMARA_AI_API_KEY")
-            .env_remove("AYMARA_AI_BASE_URL")
-            .env_remove("RUST_LOG")
-            .current_dir(&run_dir);
-        usages.push(measure::run(&mut command, &run_dir, "run")?);
-        let store = run_dir.join(".aymara/local");
-        let emulator = runtime
-            .block_on(Emulator::start(EmulatorConfig::persistent(&store)))
-            .with_context(|| format!("cannot open {}", store.display()))?;
-        let checked = verify(&emulator.objects(), &data);
-        runtime.block_on(emulator.shutdown());
-        checked.context("aymara files upload --local stored wrong bytes")?;
-        std::fs::remove_dir_all(&run_dir)
-            .with_context(|| format!("cannot remove {}", run_dir.display()))?;
-    }
-    data.remove()?;
-    let rss = Spread::of(usages.iter().map(|u| u.max_rss as f64 / MIB).collect());
-    verdicts.push(Verdict {
-        what: format!("{}, --local --ndjson: peak RSS ≤ 96 MiB", spec.short()),
-        measured: format!("{} MiB", rss.show(1)),
-        met: rss.median <= 96.0,
-    });
-    lines.push(Line {
-        case: title,
-        what: "aymara files upload --local --ndjson".to_owned(),
-        runs: usages,
-    });
-    Ok(())
+    lines: Vec<Line>,
+    verdicts: Vec<Verdict>,
 }
 
-/// `aymara serve` on a data directory seeded with the records: one page at a deep offset
-/// (before anything else, so no cursor helps it), then every page with
-/// `files list --ndjson` (each record must come once), then its peak memory.
-fn serve(
-    cli: &Path,
-    runtime: &tokio::runtime::Runtime,
-    dir: &Path,
-    options: Options,
-    lines: &mut Vec<Line>,
-    verdicts: &mut Vec<Verdict>,
-) -> Result<()> {
-    let count: u64 = options.pick(2_000, 1_000_000);
-    let deep = count - 100;
-    let records = format!("{} records", HumanCount(count));
-    let state = dir.join("state");
-    eprintln!("==> bench: {records}: seeding {}", state.display());
-    let seeding = Instant::now();
-    let seeder = runtime.block_on(Emulator::start(EmulatorConfig::persistent(&state)))?;
-    seeder.seed_stored_files(count, 100)?;
-    runtime.block_on(seeder.shutdown());
-    eprintln!("==> bench: {records}: seeded in {:.1?}", seeding.elapsed());
+impl Cases {
+    /// `aymara files upload --local --ndjson -r DIR`, each run in a fresh working directory
+    /// (so a fresh `.aymara/local`), whose store is then opened to check it holds exactly the
+    /// data set.
+    fn local(&mut self, dir: &Path) -> Result<()> {
+        let (options, runtime) = (self.options, &self.runtime);
+        let spec = DataSpec::files(options.pick(200, 100_000), 100);
+        let title = format!(
+            "{}, --local (client and emulator in one process)",
+            spec.title()
+        );
+        eprintln!("==> bench: {title}: generating data");
+        let data = DataSet::generate(&dir.join("data"), "local", spec)?;
+        let runs = if options.quick {
+            1
+        } else {
+            options.runs.unwrap_or(3)
+        };
+        let mut usages = Vec::new();
+        for run in 0..runs {
+            eprintln!("==> bench: {title}, run {}/{runs}", run + 1);
+            let run_dir = dir.join(format!("run-{run}"));
+            std::fs::create_dir_all(&run_dir)
+                .with_context(|| format!("cannot create {}", run_dir.display()))?;
+            let mut command = Command::new(&self.cli);
+            command
+                .args(["files", "upload", "--local", "--ndjson", "--recursive"])
+                .arg(data.dir())
+                .env_remove("AYMARA_AI_API_KEY")
+                .env_remove("AYMARA_AI_BASE_URL")
+                .env_remove("RUST_LOG")
+                .current_dir(&run_dir);
+            usages.push(measure::run(&mut command, &run_dir, "run")?);
+            let store = run_dir.join(".aymara/local");
+            let emulator = runtime
+                .block_on(Emulator::start(EmulatorConfig::persistent(&store)))
+                .with_context(|| format!("cannot open {}", store.display()))?;
+            let checked = verify(&emulator.objects(), &data);
+            runtime.block_on(emulator.shutdown());
+            checked.context("aymara files upload --local stored wrong bytes")?;
+            std::fs::remove_dir_all(&run_dir)
+                .with_context(|| format!("cannot remove {}", run_dir.display()))?;
+        }
+        data.remove()?;
+        let rss = Spread::of(usages.iter().map(|u| u.max_rss as f64 / MIB).collect());
+        self.verdicts.push(Verdict {
+            what: format!("{}, --local --ndjson: peak RSS ≤ 96 MiB", spec.short()),
+            measured: format!("{} MiB", rss.show(1)),
+            met: rss.median <= 96.0,
+        });
+        self.lines.push(Line {
+            case: title,
+            what: "aymara files upload --local --ndjson".to_owned(),
+            runs: usages,
+        });
+        Ok(())
+    }
 
-    let mut serve = Command::new(cli)
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--api-key",
-            KEY,
-            "--data-dir",
-        ])
-        .arg(&state)
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("cannot start aymara serve")?;
-    let served = (|| -> Result<_> {
-        let stdout = serve.stdout.take().context("aymara serve: no stdout")?;
-        let mut url = String::new();
-        BufReader::new(stdout).read_line(&mut url)?;
-        let url = url.trim().to_owned();
-        ensure!(url.starts_with("http://"), "aymara serve printed {url:?}");
+    /// `aymara serve` on a data directory seeded with the records: one page at a deep offset
+    /// (before anything else, so no cursor helps it), then every page with
+    /// `files list --ndjson` (each record must come once), then its peak memory.
+    fn serve(&mut self, dir: &Path) -> Result<()> {
+        let (options, runtime, cli) = (self.options, &self.runtime, &self.cli);
+        let count: u64 = options.pick(2_000, 1_000_000);
+        let deep = count - 100;
+        let records = format!("{} records", HumanCount(count));
+        let state = dir.join("state");
+        eprintln!("==> bench: {records}: seeding {}", state.display());
+        let seeding = Instant::now();
+        let seeder = runtime.block_on(Emulator::start(EmulatorConfig::persistent(&state)))?;
+        seeder.seed_stored_files(count, 100)?;
+        runtime.block_on(seeder.shutdown());
+        eprintln!("==> bench: {records}: seeded in {:.1?}", seeding.elapsed());
 
-        let page = runtime.block_on(deep_page(&url, count, deep))?;
-        eprintln!("==> bench: {records}: the page at offset {deep} took {page:.1?}");
-        eprintln!("==> bench: {records}: files list --ndjson");
-        let mut walk = Command::new(cli);
-        walk.args(["files", "list", "--ndjson", "--base-url", &url])
-            .env("AYMARA_AI_API_KEY", KEY)
-            .env_remove("AYMARA_AI_BASE_URL")
+        let mut serve = Command::new(cli)
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--api-key",
+                KEY,
+                "--data-dir",
+            ])
+            .arg(&state)
             .env_remove("RUST_LOG")
-            .current_dir(dir);
-        let usage = measure::run(&mut walk, dir, "walk")?;
-        each_record_once(&dir.join("walk.stdout"), count)?;
-        let memory = Memory::of(serve.id())?;
-        Ok((page, usage, memory))
-    })();
-    stop(&mut serve)?;
-    let (page, walk, memory) = served?;
-    std::fs::remove_dir_all(dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start aymara serve")?;
+        let served = (|| -> Result<_> {
+            let stdout = serve.stdout.take().context("aymara serve: no stdout")?;
+            let mut url = String::new();
+            BufReader::new(stdout).read_line(&mut url)?;
+            let url = url.trim().to_owned();
+            ensure!(url.starts_with("http://"), "aymara serve printed {url:?}");
 
-    let peak = memory.peak as f64 / MIB;
-    verdicts.extend([
-        Verdict {
-            what: format!("aymara serve holding {records}: peak RSS ≤ 64 MiB"),
-            measured: format!("{peak:.1} MiB (now {:.1} MiB)", memory.now as f64 / MIB),
-            met: peak <= 64.0,
-        },
-        Verdict {
-            what: format!(
-                "{records}: files list --ndjson walks every page in ≤ 60 s, each record once"
-            ),
-            measured: format!(
-                "{:.1} s, each of the {records} once",
-                walk.wall.as_secs_f64()
-            ),
-            met: walk.wall <= Duration::from_secs(60),
-        },
-        Verdict {
-            what: format!("{records}: one page at offset {} ≤ 50 ms", HumanCount(deep)),
-            measured: format!("{:.1} ms", page.as_secs_f64() * 1000.0),
-            met: page <= Duration::from_millis(50),
-        },
-    ]);
-    lines.extend([
-        Line {
-            case: records.clone(),
-            what: "aymara files list --ndjson, every page".to_owned(),
-            runs: vec![walk],
-        },
-        Line {
-            case: records.clone(),
-            what: format!("GET /v2/files?offset={deep}&limit=100, first request after start"),
-            runs: vec![Usage {
-                wall: page,
-                cpu: Duration::ZERO,
-                max_rss: 0,
-            }],
-        },
-        Line {
-            case: records,
-            what: "aymara serve, through the two above".to_owned(),
-            runs: vec![Usage {
-                wall: Duration::ZERO,
-                cpu: Duration::ZERO,
-                max_rss: memory.peak,
-            }],
-        },
-    ]);
-    Ok(())
+            let page = runtime.block_on(deep_page(&url, count, deep))?;
+            eprintln!("==> bench: {records}: the page at offset {deep} took {page:.1?}");
+            eprintln!("==> bench: {records}: files list --ndjson");
+            let mut walk = Command::new(cli);
+            walk.args(["files", "list", "--ndjson", "--base-url", &url])
+                .env("AYMARA_AI_API_KEY", KEY)
+                .env_remove("AYMARA_AI_BASE_URL")
+                .env_remove("RUST_LOG")
+                .current_dir(dir);
+            let usage = measure::run(&mut walk, dir, "walk")?;
+            each_record_once(&dir.join("walk.stdout"), count)?;
+            let memory = Memory::of(serve.id())?;
+            Ok((page, usage, memory))
+        })();
+        stop(&mut serve)?;
+        let (page, walk, memory) = served?;
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+
+        let peak = memory.peak as f64 / MIB;
+        self.verdicts.extend([
+            Verdict {
+                what: format!("aymara serve holding {records}: peak RSS ≤ 64 MiB"),
+                measured: format!("{peak:.1} MiB (now {:.1} MiB)", memory.now as f64 / MIB),
+                met: peak <= 64.0,
+            },
+            Verdict {
+                what: format!(
+                    "{records}: files list --ndjson walks every page in ≤ 60 s, each record once"
+                ),
+                measured: format!(
+                    "{:.1} s, each of the {records} once",
+                    walk.wall.as_secs_f64()
+                ),
+                met: walk.wall <= Duration::from_secs(60),
+            },
+            Verdict {
+                what: format!("{records}: one page at offset {} ≤ 50 ms", HumanCount(deep)),
+                measured: format!("{:.1} ms", page.as_secs_f64() * 1000.0),
+                met: page <= Duration::from_millis(50),
+            },
+        ]);
+        self.lines.extend([
+            Line {
+                case: records.clone(),
+                what: "aymara files list --ndjson, every page".to_owned(),
+                runs: vec![walk],
+            },
+            Line {
+                case: records.clone(),
+                what: format!("GET /v2/files?offset={deep}&limit=100, first request after start"),
+                runs: vec![Usage {
+                    wall: page,
+                    cpu: Duration::ZERO,
+                    max_rss: 0,
+                }],
+            },
+            Line {
+                case: records,
+                what: "aymara serve, through the two above".to_owned(),
+                runs: vec![Usage {
+                    wall: Duration::ZERO,
+                    cpu: Duration::ZERO,
+                    max_rss: memory.peak,
+                }],
+            },
+        ]);
+        Ok(())
+    }
 }
 
 /// How long one `GET /v2/files` at `offset` takes, on a connection opened beforehand; its
