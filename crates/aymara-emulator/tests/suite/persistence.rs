@@ -118,6 +118,15 @@ async fn a_restart_answers_what_the_emulator_answered_before() {
     tokio::time::advance(Duration::from_secs(3600)).await;
     let video = get(&second, &format!("/v2/files/{}/status", uuid_of(&items[1]))).await;
     assert_eq!(video["processing_status"], "completed");
+    let frames = get(&second, &format!("/v2/files/{}/frames", uuid_of(&items[1]))).await;
+    assert_eq!(frames["frame_count"], 2);
+    let frame = client()
+        .get(frames["frame_urls"][1].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(frame.status(), 200);
+    assert!(frame.bytes().await.unwrap().starts_with(b"\x89PNG"));
     second.shutdown().await;
 }
 
