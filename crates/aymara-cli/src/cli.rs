@@ -170,10 +170,12 @@ pub struct ApiArgs {
     /// The API's base URL (https, or http to localhost) [env: AYMARA_AI_BASE_URL]
     #[arg(long, value_name = "URL", conflicts_with = "local")]
     pub base_url: Option<String>,
-    /// Use a local emulator started for this command: no key, no network needed.
+    /// Use a local emulator started for this command, on the state of --data-dir: no key,
+    /// no network needed.
     #[arg(long)]
     pub local: bool,
-    /// With --local: where the emulator stores files.
+    /// With --local: where the emulator keeps its state (the same as `aymara serve
+    /// --data-dir`), from one command to the next.
     #[arg(long, value_name = "DIR", requires = "local", default_value = DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
     /// Retries after a transient failure, per API call and per file. Higher than the
@@ -334,9 +336,13 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: std::net::SocketAddr,
-    /// Where stored files go.
+    /// Where the emulator keeps its state: its database of files (emulator_state.sqlite3)
+    /// and their objects. Kept across restarts; remove the directory to start afresh.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
+    /// Keep nothing: records in memory, objects in a temporary directory removed at exit.
+    #[arg(long, conflicts_with = "data_dir")]
+    pub ephemeral: bool,
     /// An accepted x-api-key (repeat for several). Without any, every non-empty key is
     /// accepted. This is the emulator's own key, never a real one.
     #[arg(long = "api-key", value_name = "KEY")]

@@ -18,12 +18,17 @@ pub fn default_dir() -> PathBuf {
     PathBuf::from(STATE_DIR).join("journal")
 }
 
-/// Names a destination: `--local`'s store by its directory (its port changes every run),
-/// any other by the client's base URL.
-pub fn destination(api: &ApiArgs, base_url: &str) -> String {
+/// Names a destination: `--local`'s store by its directory and the organization of its
+/// state (its port changes every run, and a directory emptied since holds another store,
+/// whose files a journal of the old one must not skip), any other by the client's base URL.
+pub fn destination(api: &ApiArgs, base_url: &str, local_organization: Option<&str>) -> String {
     if api.local {
         let dir = std::path::absolute(&api.data_dir).unwrap_or_else(|_| api.data_dir.clone());
-        format!("local:{}", dir.display())
+        format!(
+            "local:{}:{}",
+            dir.display(),
+            local_organization.unwrap_or_default()
+        )
     } else {
         base_url.to_owned()
     }

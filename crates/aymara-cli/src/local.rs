@@ -28,13 +28,11 @@ impl Local {
             ..EmulatorConfig::default()
         })
         .await
-        .map(Local)
-        .map_err(|e| {
-            Failure::usage(format!(
-                "cannot start the local emulator in {}: {e}",
-                crate::output::path(data_dir)
-            ))
+        .map(|emulator| {
+            warn_recovered(&emulator);
+            Local(emulator)
         })
+        .map_err(|e| Failure::usage(start_error("the local emulator", &e)))
     }
 
     /// Refuses: this build has no emulator.
@@ -54,6 +52,15 @@ impl Local {
         match *self {}
     }
 
+    /// The organization of its state: what tells its journal from one of an earlier state
+    /// of the same directory.
+    pub fn organization_uuid(&self) -> &str {
+        #[cfg(feature = "emulator")]
+        return self.0.organization_uuid();
+        #[cfg(not(feature = "emulator"))]
+        match *self {}
+    }
+
     /// Where it stores files.
     pub fn data_dir(&self) -> &Path {
         #[cfg(feature = "emulator")]
@@ -68,5 +75,44 @@ impl Local {
         self.0.shutdown().await;
         #[cfg(not(feature = "emulator"))]
         match self {}
+    }
+}
+
+/// The organization of the state in `data_dir`, if any, read without starting an emulator
+/// (a dry run starts none); none in a build without the emulator.
+pub fn stored_organization(data_dir: &Path) -> Result<Option<String>, Failure> {
+    #[cfg(feature = "emulator")]
+    return aymara_emulator::stored_organization_uuid(data_dir).map_err(|e| {
+        Failure::usage(format!(
+            "cannot read the local emulator's state: {}",
+            aymara_text::escape(&e.to_string())
+        ))
+    });
+    #[cfg(not(feature = "emulator"))]
+    {
+        let _ = data_dir;
+        Ok(None)
+    }
+}
+
+/// Why an emulator (`what`) did not start, in one escaped line: the emulator's message
+/// names the directory, the file or the address at fault.
+#[cfg(feature = "emulator")]
+pub fn start_error(what: &str, error: &std::io::Error) -> String {
+    format!(
+        "cannot start {what}: {}",
+        aymara_text::escape(&error.to_string())
+    )
+}
+
+/// Tells, as a warning, what an emulator's start cleaned up after an unclean stop.
+#[cfg(feature = "emulator")]
+pub fn warn_recovered(emulator: &aymara_emulator::Emulator) {
+    let recovery = emulator.recovery();
+    if !recovery.is_empty() {
+        eprintln!(
+            "warning: {}: {recovery}",
+            crate::output::path(emulator.data_dir())
+        );
     }
 }

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use aymara_emulator::{Emulator, EmulatorConfig, ExternalStore, Faults};
 
-use crate::Failure;
 use crate::cli::ServeArgs;
+use crate::{Failure, local, output};
 
 fn rate(name: &str, value: f64) -> Result<f64, Failure> {
     if (0.0..=1.0).contains(&value) {
@@ -39,13 +39,19 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         }
         None => None,
     };
-    let stored_in = match &external_store {
-        Some(store) => format!("bucket {} at {}", store.bucket, store.endpoint),
-        None => args.data_dir.display().to_string(),
+    let mut kept = match args.ephemeral {
+        true => "nothing kept: records in memory".to_owned(),
+        false => format!("state in {}", output::path(&args.data_dir)),
     };
+    if let Some(store) = &external_store {
+        kept.push_str(&format!(
+            ", files in bucket {} at {}",
+            store.bucket, store.endpoint
+        ));
+    }
     let emulator = Emulator::start(EmulatorConfig {
         addr: args.addr,
-        data_dir: Some(args.data_dir.clone()),
+        data_dir: (!args.ephemeral).then(|| args.data_dir.clone()),
         api_keys: args.api_keys,
         url_ttl: Duration::from_secs(args.url_ttl_secs),
         bucket: args.bucket,
@@ -58,7 +64,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         ..EmulatorConfig::default()
     })
     .await
-    .map_err(|e| Failure::usage(format!("cannot start the emulator on {}: {e}", args.addr)))?;
+    .map_err(|e| Failure::usage(local::start_error("the emulator", &e)))?;
+    local::warn_recovered(&emulator);
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
@@ -66,7 +73,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         out.flush().map_err(Failure::io)?;
     }
     eprintln!(
-        "Aymara emulator listening on {url} (files in {stored_in}); Ctrl-C stops it.\n\
+        "Aymara emulator listening on {url} ({kept}); Ctrl-C stops it.\n\
          Point a client at it with: export AYMARA_AI_BASE_URL={url}",
         url = emulator.base_url(),
     );

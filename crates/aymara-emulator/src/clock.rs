@@ -1,8 +1,41 @@
-//! Timestamps as the API and the store write them.
+//! The emulator's clock, and timestamps as the API, the store and the database write them.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use jiff::Timestamp;
+
+/// The time of records: the wall clock at start, moved on by tokio's clock. A paused test
+/// clock drives it (a video's processing), and times written before a restart compare with
+/// times after it, so a video goes on processing where it was.
+#[derive(Debug)]
+pub(crate) struct Clock {
+    started: SystemTime,
+    since: tokio::time::Instant,
+}
+
+impl Clock {
+    pub(crate) fn start() -> Clock {
+        Clock {
+            started: SystemTime::now(),
+            since: tokio::time::Instant::now(),
+        }
+    }
+
+    pub(crate) fn now(&self) -> SystemTime {
+        self.started + self.since.elapsed()
+    }
+}
+
+/// Milliseconds since the Unix epoch, as the database keeps times (0 before it).
+pub(crate) fn to_ms(at: SystemTime) -> i64 {
+    at.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The time [`to_ms`] gave `ms` for.
+pub(crate) fn from_ms(ms: i64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
 
 fn timestamp(at: SystemTime) -> Timestamp {
     Timestamp::try_from(at).unwrap_or(Timestamp::UNIX_EPOCH)
@@ -23,7 +56,17 @@ pub(crate) fn http_date(at: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+
+    #[test]
+    fn database_times_keep_milliseconds() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_micros(1_795_629_600_123_456);
+        assert_eq!(to_ms(at), 1_795_629_600_123);
+        assert_eq!(
+            from_ms(to_ms(at)),
+            SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_629_600_123)
+        );
+        assert_eq!(to_ms(SystemTime::UNIX_EPOCH - Duration::from_secs(1)), 0);
+    }
 
     #[test]
     fn formats() {

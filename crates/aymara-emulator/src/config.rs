@@ -10,15 +10,23 @@ pub const DEFAULT_BUCKET: &str = "aymara-emulator";
 
 /// How to start an [`Emulator`](crate::Emulator).
 ///
-/// `Default` gives a quiet emulator on a free loopback port, in a temporary data directory,
-/// accepting any non-empty API key, with no faults: what most tests want.
+/// `Default` (or [`EmulatorConfig::ephemeral`]) gives a quiet, ephemeral emulator on a free
+/// loopback port, accepting any non-empty API key, with no faults: what most tests want.
+/// [`EmulatorConfig::persistent`] keeps its state in a data directory instead, across
+/// restarts and crashes, as `aymara serve` and `--local` do.
 #[derive(Clone)]
 pub struct EmulatorConfig {
     /// Address to listen on; `127.0.0.1:0` picks a free port, which
     /// [`Emulator::base_url`](crate::Emulator::base_url) then reports.
     pub addr: SocketAddr,
-    /// Where stored objects live. `None` uses a temporary directory owned by the emulator and
-    /// removed when it shuts down, so tests leave nothing behind.
+    /// Where the emulator's state lives: its database ([`STATE_FILE`](crate::STATE_FILE):
+    /// the file records, the organization, the store's signing key) and the objects
+    /// (`<data_dir>/<bucket>/<key>`). What it answered is still true after a restart or a
+    /// `kill -9`; one emulator at a time may use a directory.
+    ///
+    /// `None` is ephemeral: the records in memory, the objects in a temporary directory
+    /// removed when the emulator shuts down. Every start is a blank slate, and tests leave
+    /// nothing behind.
     pub data_dir: Option<PathBuf>,
     /// The `x-api-key` values accepted. Empty accepts any non-empty key, so a test need not
     /// agree on a key with the code under test.
@@ -60,6 +68,21 @@ pub struct EmulatorConfig {
     pub max_puts_in_flight: Option<usize>,
     /// Connections served at once; further ones wait in the listen backlog until one ends.
     pub max_connections: usize,
+}
+
+impl EmulatorConfig {
+    /// The defaults, ephemeral: records in memory, objects in a temporary directory.
+    pub fn ephemeral() -> Self {
+        EmulatorConfig::default()
+    }
+
+    /// The defaults, with the state kept in `data_dir` (see [`EmulatorConfig::data_dir`]).
+    pub fn persistent(data_dir: impl Into<PathBuf>) -> Self {
+        EmulatorConfig {
+            data_dir: Some(data_dir.into()),
+            ..EmulatorConfig::default()
+        }
+    }
 }
 
 impl Default for EmulatorConfig {

@@ -1,11 +1,7 @@
 //! The Files resource's records: what each file is, when its bytes arrived, and so its
 //! processing status, computed from timestamps so that tokio's paused clock drives it.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
-
-use tokio::time::Instant;
 
 /// Fewer bytes than this cannot be a video: such a "video" ends `failed`.
 pub(crate) const MIN_VIDEO_BYTES: u64 = 16;
@@ -97,20 +93,19 @@ pub(crate) fn infer_content_type(name: &str) -> String {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Arrival {
     pub(crate) size: u64,
-    /// Wall clock, for `updated_at`.
+    /// On the emulator's clock ([`crate::clock::Clock`]): `updated_at`, and when a video's
+    /// processing ends, even after a restart.
     pub(crate) at: SystemTime,
-    /// Tokio's clock, for the processing delay.
-    pub(crate) instant: Instant,
 }
 
-impl Arrival {
-    pub(crate) fn now(size: u64) -> Arrival {
-        Arrival {
-            size,
-            at: SystemTime::now(),
-            instant: Instant::now(),
-        }
-    }
+/// A file's object in the emulator's own store (fronting another store, there is none).
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    pub(crate) sha256: String,
+    /// The content type the bytes came with.
+    pub(crate) content_type: String,
+    /// PUTs that stored it.
+    pub(crate) puts: u32,
 }
 
 /// One file of the resource.
@@ -125,6 +120,7 @@ pub(crate) struct FileRecord {
     pub(crate) remote_uri: Option<String>,
     pub(crate) created_at: SystemTime,
     pub(crate) arrival: Option<Arrival>,
+    pub(crate) stored: Option<Stored>,
     /// Why the bytes will never come (a remote URI the emulator cannot fetch), and when
     /// that was decided.
     pub(crate) failure: Option<(String, SystemTime)>,
@@ -165,10 +161,15 @@ impl FileRecord {
         FileType::of(&self.content_type)
     }
 
+    /// The object's name: the key's last segment.
+    pub(crate) fn name(&self) -> &str {
+        self.key.rsplit('/').next().unwrap_or_default()
+    }
+
     /// Pending until the bytes arrive; then completed, except videos, which are
-    /// processing for `video_delay` and then completed (or failed, when too short to be a
-    /// video).
-    pub(crate) fn status(&self, now: Instant, video_delay: Duration) -> Status {
+    /// processing for `video_delay` after their arrival (on the emulator's clock, `now`)
+    /// and then completed (or failed, when too short to be a video).
+    pub(crate) fn status(&self, now: SystemTime, video_delay: Duration) -> Status {
         if let Some((message, at)) = &self.failure {
             return Status {
                 processing: ProcessingStatus::Failed(message.clone()),
@@ -187,7 +188,7 @@ impl FileRecord {
                 updated_at: arrival.at,
             };
         }
-        if now.saturating_duration_since(arrival.instant) < video_delay {
+        if now < arrival.at + video_delay {
             return Status {
                 processing: ProcessingStatus::Processing,
                 updated_at: arrival.at,
@@ -216,77 +217,11 @@ impl FileRecord {
     }
 }
 
-/// Every file, in creation order (so offset paging is stable), indexed by uuid.
-#[derive(Default)]
-pub(crate) struct Files {
-    inner: Mutex<Table>,
-}
-
-#[derive(Default)]
-pub(crate) struct Table {
-    records: Vec<FileRecord>,
-    by_uuid: HashMap<String, usize>,
-}
-
-impl Table {
-    /// A file that exists and is not deleted.
-    pub(crate) fn live(&self, file_uuid: &str) -> Option<&FileRecord> {
-        self.by_uuid
-            .get(file_uuid)
-            .map(|&i| &self.records[i])
-            .filter(|r| !r.deleted)
-    }
-
-    pub(crate) fn live_mut(&mut self, file_uuid: &str) -> Option<&mut FileRecord> {
-        let i = *self.by_uuid.get(file_uuid)?;
-        Some(&mut self.records[i]).filter(|r| !r.deleted)
-    }
-
-    /// Live files, oldest first.
-    pub(crate) fn iter_live(&self) -> impl Iterator<Item = &FileRecord> {
-        self.records.iter().filter(|r| !r.deleted)
-    }
-}
-
-impl Files {
-    /// The table, locked. A poisoned lock is recovered: every change to it is a single
-    /// push or field update.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Table> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(crate) fn insert(&self, record: FileRecord) {
-        let mut table = self.lock();
-        let index = table.records.len();
-        table.by_uuid.insert(record.file_uuid.clone(), index);
-        table.records.push(record);
-    }
-
-    /// A copy of a live file.
-    pub(crate) fn get(&self, file_uuid: &str) -> Option<FileRecord> {
-        self.lock().live(file_uuid).cloned()
-    }
-
-    /// Records that the bytes of a live file arrived (again).
-    pub(crate) fn arrived(&self, file_uuid: &str, arrival: Arrival) {
-        if let Some(record) = self.lock().live_mut(file_uuid) {
-            record.arrival = Some(arrival);
-        }
-    }
-
-    /// Whether `file_uuid` names a deleted file.
-    pub(crate) fn is_deleted(&self, file_uuid: &str) -> bool {
-        let table = self.lock();
-        table
-            .by_uuid
-            .get(file_uuid)
-            .is_some_and(|&i| table.records[i].deleted)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const ARRIVED: SystemTime = SystemTime::UNIX_EPOCH;
 
     fn record(content_type: &str, size: Option<u64>) -> FileRecord {
         FileRecord {
@@ -297,7 +232,8 @@ mod tests {
             content_type: content_type.into(),
             remote_uri: None,
             created_at: SystemTime::UNIX_EPOCH,
-            arrival: size.map(Arrival::now),
+            arrival: size.map(|size| Arrival { size, at: ARRIVED }),
+            stored: None,
             failure: None,
             deleted: false,
             frames_stored: false,
@@ -323,19 +259,17 @@ mod tests {
         assert_eq!(infer_content_type("noext"), "application/octet-stream");
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn videos_process_for_the_delay_then_complete_or_fail() {
+    #[test]
+    fn videos_process_for_the_delay_after_their_arrival_then_complete_or_fail() {
         let delay = Duration::from_secs(2);
         assert_eq!(
-            record("video/mp4", None)
-                .status(Instant::now(), delay)
-                .processing,
+            record("video/mp4", None).status(ARRIVED, delay).processing,
             ProcessingStatus::Pending
         );
         let video = record("video/mp4", Some(1_000_000));
         let short = record("video/mp4", Some(3));
         let text = record("text/csv", Some(3));
-        let now = Instant::now();
+        let now = ARRIVED + Duration::from_millis(1_999);
         assert_eq!(
             video.status(now, delay).processing,
             ProcessingStatus::Processing
@@ -344,7 +278,7 @@ mod tests {
             text.status(now, delay).processing,
             ProcessingStatus::Completed
         );
-        let later = now + delay;
+        let later = ARRIVED + delay;
         assert_eq!(
             video.status(later, delay).processing,
             ProcessingStatus::Completed

@@ -80,15 +80,32 @@
 //! `remote_uri` files always end `failed`. [`Emulator::objects`] stays empty: the bytes
 //! are in the other store.
 //!
+//! # State
+//!
+//! With a data directory ([`EmulatorConfig::persistent`], as `aymara serve` and `--local`
+//! use), the records (every file, its object's size and hash, its processing), the
+//! organization and the key the store signs with live in a SQLite database,
+//! [`STATE_FILE`], beside the objects: a restart answers what the emulator answered
+//! before, its presigned URLs included, until they expire, and a video goes on processing
+//! where it was. Writes are ordered so that `kill -9` at any moment leaves no record
+//! claiming bytes that are not all there, and no object no record accounts for; the next
+//! start removes partial bodies and records an object that was in place but not yet
+//! recorded, and says so ([`Emulator::recovery`]). One emulator uses a directory at a time
+//! ([`LOCK_FILE`]); a database that is damaged, not the emulator's or from a newer version
+//! is refused with one line naming it, and left as it is. Lists are served from indexes in
+//! creation order, a walk page by page costing the same for every page; nothing about
+//! files is kept in memory but SQLite's bounded page cache. Without a data directory (the
+//! default, [`EmulatorConfig::ephemeral`]) the emulator is ephemeral: records in memory,
+//! objects in a temporary directory, a blank slate every start.
+//!
 //! # Robustness
 //!
 //! Headers must arrive within [`EmulatorConfig::header_read_timeout`], a body may not stall
 //! longer than [`EmulatorConfig::body_idle_timeout`], and at most
 //! [`EmulatorConfig::max_connections`] connections are served at once. Bodies are written
 //! to `<data_dir>/.parts/` and renamed into `<data_dir>/<bucket>/<key>` only once whole, so
-//! no call shows an object before its last byte; parts left by a killed emulator are
-//! removed at start. File records live in memory: a restarted emulator starts empty.
-//! Faults ([`Faults`]) are seeded and so reproducible.
+//! no call shows an object before its last byte. Faults ([`Faults`]) are seeded and so
+//! reproducible.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -113,13 +130,18 @@ mod body;
 mod clock;
 mod config;
 mod connection;
+mod db;
 mod external;
 mod faults;
 mod files;
 mod keys;
+mod kill;
+mod lock;
 mod names;
 mod objects;
 mod part;
+mod recovery;
+mod seed;
 mod signing;
 mod state;
 mod stats;
@@ -140,9 +162,15 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use config::{DEFAULT_BUCKET, EmulatorConfig, ExternalStore, Faults};
+pub use db::FILE_NAME as STATE_FILE;
+#[doc(hidden)]
+pub use kill::KILL_AT_VAR;
+pub use lock::LOCK_FILE;
 pub use objects::StoredObject;
+pub use recovery::Recovery;
 pub use stats::{FaultStats, Stats};
 
+use db::{Db, Identity, StoreKind};
 use server::Stop;
 use signing::Signer;
 use state::Shared;
@@ -157,6 +185,7 @@ pub struct Emulator {
     local_addr: SocketAddr,
     stop: Stop,
     tracker: TaskTracker,
+    recovery: Recovery,
     /// Held only to be removed on drop, after every task that could write to it has ended.
     temp_dir: Mutex<Option<tempfile::TempDir>>,
 }
@@ -171,11 +200,14 @@ impl std::fmt::Debug for Emulator {
 }
 
 impl Emulator {
-    /// Binds `config.addr`, prepares the data directory and starts serving in the
-    /// background on the current tokio runtime.
+    /// Opens its state (in the data directory, locking it, or in memory), cleans up after
+    /// an unclean stop ([`Emulator::recovery`]), binds `config.addr` and starts serving in
+    /// the background on the current tokio runtime.
     ///
     /// # Errors
-    /// When the address cannot be bound or the data directory cannot be created.
+    /// One line naming what is wrong: the address cannot be bound; the data directory
+    /// cannot be created, or another emulator uses it; its database is damaged, not the
+    /// emulator's, written by a newer version, or holds the files of another store.
     pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         if !config::valid_bucket(&config.bucket) {
             return Err(std::io::Error::new(
@@ -186,30 +218,22 @@ impl Emulator {
                 ),
             ));
         }
-        let listener = TcpListener::bind(config.addr).await?;
+        let kill = kill::KillSwitch::from_env()?;
+        let opened = {
+            let config = config.clone();
+            tokio::task::spawn_blocking(move || open_state(&config))
+                .await
+                .map_err(std::io::Error::other)??
+        };
+        let listener = TcpListener::bind(config.addr).await.map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", config.addr))
+        })?;
         let local_addr = listener.local_addr()?;
 
-        let (data_dir, temp_dir) = match config.data_dir {
-            Some(dir) => {
-                tokio::fs::create_dir_all(&dir).await?;
-                (dir, None)
-            }
-            None => {
-                let temp = tempfile::Builder::new()
-                    .prefix("aymara-emulator-")
-                    .tempdir()?;
-                (temp.path().to_path_buf(), Some(temp))
-            }
-        };
-        // `.parts` cannot clash with an object directory, which is always a uuid.
-        let parts_dir = data_dir.join(".parts");
-        remove_stale_parts(&parts_dir).await?;
-
-        let objects_dir = data_dir.join(&config.bucket);
         let base_url = format!("http://{}", reachable(local_addr));
         let (signer, external) = match &config.external_store {
             None => (
-                Signer::random(&config.bucket, &base_url).map_err(std::io::Error::other)?,
+                own_signer(&opened.identity, &config.bucket, &base_url)?,
                 None,
             ),
             Some(store) => (external_signer(store)?, Some(external::External::new()?)),
@@ -217,16 +241,17 @@ impl Emulator {
         let shared = Arc::new(Shared {
             store_prefix: format!("/{}/", config.bucket),
             base_url,
-            data_dir,
-            objects_dir,
-            org_uuid: uuid::Uuid::new_v4().to_string(),
-            user_uuid: uuid::Uuid::new_v4().to_string(),
-            files: files::Files::default(),
+            objects_dir: opened.data_dir.join(&config.bucket),
+            parts_dir: opened.data_dir.join(PARTS_DIR),
+            data_dir: opened.data_dir,
+            org_uuid: opened.identity.org_uuid,
+            user_uuid: opened.identity.user_uuid,
+            db: opened.db,
+            clock: clock::Clock::start(),
             video_processing: config.video_processing,
             put_slots: config
                 .max_puts_in_flight
                 .map(|n| Arc::new(tokio::sync::Semaphore::new(n))),
-            parts_dir,
             api_keys: config.api_keys,
             url_ttl: config.url_ttl,
             dice: faults::Dice::new(config.faults.seed),
@@ -237,7 +262,7 @@ impl Emulator {
             signer,
             external,
             counters: stats::Counters::default(),
-            objects: objects::Objects::default(),
+            kill,
         });
 
         let stop = Stop {
@@ -263,7 +288,8 @@ impl Emulator {
             local_addr,
             stop,
             tracker,
-            temp_dir: Mutex::new(temp_dir),
+            recovery: opened.recovery,
+            temp_dir: Mutex::new(opened.temp_dir),
         })
     }
 
@@ -277,9 +303,17 @@ impl Emulator {
         self.local_addr
     }
 
-    /// Where objects are stored, as `<data_dir>/<bucket>/<key>`.
+    /// The data directory: the database ([`STATE_FILE`]) and the objects, as
+    /// `<data_dir>/<bucket>/<key>`. For an ephemeral emulator, a temporary directory that
+    /// holds only the objects (its database is in memory).
     pub fn data_dir(&self) -> &Path {
         &self.shared.data_dir
+    }
+
+    /// What this start cleaned up after an emulator that did not stop cleanly in the same
+    /// data directory: say it to the user unless it [is empty](Recovery::is_empty).
+    pub fn recovery(&self) -> &Recovery {
+        &self.recovery
     }
 
     /// The bucket of the store's presigned URLs.
@@ -293,14 +327,41 @@ impl Emulator {
         &self.shared.org_uuid
     }
 
-    /// Every stored object, sorted by `file_uuid`, so tests can compare listings.
+    /// Every object in the emulator's store (deleted files' too), sorted by `file_uuid`, so
+    /// tests can compare listings. Empty when fronting another store. Reads every record
+    /// that has one: meant for tests, not for a store of millions.
     pub fn objects(&self) -> Vec<StoredObject> {
-        self.shared.objects.all()
+        let records = self.shared.db.run(|conn| conn.objects());
+        match records {
+            Ok(records) => records
+                .iter()
+                .filter_map(|record| self.stored_object(record))
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "emulator: cannot read the objects");
+                Vec::new()
+            }
+        }
     }
 
-    /// The object stored for `file_uuid`, if a PUT for it has succeeded.
+    /// The object stored for `file_uuid`, if its bytes arrived in the emulator's store (by
+    /// a PUT, a direct upload or a copy).
     pub fn object(&self, file_uuid: &str) -> Option<StoredObject> {
-        self.shared.objects.get(file_uuid)
+        let record = self.shared.db.run(|conn| conn.find(file_uuid));
+        match record {
+            Ok(record) => record.and_then(|record| self.stored_object(&record)),
+            Err(e) => {
+                tracing::warn!(error = %e, "emulator: cannot read an object");
+                None
+            }
+        }
+    }
+
+    fn stored_object(&self, record: &files::FileRecord) -> Option<StoredObject> {
+        if self.shared.external.is_some() {
+            return None;
+        }
+        StoredObject::of(record, &self.shared.objects_dir, self.shared.discard_bodies)
     }
 
     /// Counters of what clients did so far.
@@ -349,6 +410,84 @@ impl Drop for Emulator {
     }
 }
 
+/// The organization uuid of the state kept in `data_dir`, if there is any, read without
+/// starting an emulator, locking the directory or writing to it: a `--local` dry run finds
+/// the journal of the store it would upload to with it.
+///
+/// # Errors
+/// One line naming the database when it cannot be read, is damaged, is not the emulator's
+/// or was written by a newer version.
+pub fn stored_organization_uuid(data_dir: &Path) -> std::io::Result<Option<String>> {
+    db::stored_organization(data_dir)
+}
+
+/// `.parts` cannot clash with a bucket, which starts with a letter or digit.
+const PARTS_DIR: &str = ".parts";
+
+/// The state an emulator starts from.
+struct Opened {
+    data_dir: std::path::PathBuf,
+    temp_dir: Option<tempfile::TempDir>,
+    db: Db,
+    identity: Identity,
+    recovery: Recovery,
+}
+
+/// Opens the data directory (locked) and its database, and recovers from an unclean stop;
+/// or, for an ephemeral emulator, makes a temporary directory and a database in memory.
+fn open_state(config: &EmulatorConfig) -> std::io::Result<Opened> {
+    let store = match &config.external_store {
+        None => StoreKind::Own {
+            bucket: &config.bucket,
+        },
+        Some(external) => StoreKind::External {
+            endpoint: &external.endpoint,
+            bucket: &external.bucket,
+        },
+    };
+    let Some(dir) = &config.data_dir else {
+        let temp = tempfile::Builder::new()
+            .prefix("aymara-emulator-")
+            .tempdir()?;
+        std::fs::create_dir(temp.path().join(PARTS_DIR))?;
+        let (db, identity) = db::open_memory(store)?;
+        return Ok(Opened {
+            data_dir: temp.path().to_path_buf(),
+            temp_dir: Some(temp),
+            db,
+            identity,
+            recovery: Recovery::default(),
+        });
+    };
+    std::fs::create_dir_all(dir).map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot create the data directory {}: {e}", dir.display()),
+        )
+    })?;
+    let lock = lock::DirLock::acquire(dir)?;
+    let (db, identity, created) = db::open_file(dir, lock, store)?;
+    let objects_dir = dir.join(&config.bucket);
+    let recovery = db
+        .run(|conn| recovery::recover(conn, &dir.join(PARTS_DIR), &objects_dir, created))
+        .map_err(|e| std::io::Error::other(format!("cannot recover {}: {e}", dir.display())))?;
+    Ok(Opened {
+        data_dir: dir.clone(),
+        temp_dir: None,
+        db,
+        identity,
+        recovery,
+    })
+}
+
+/// The signer for the emulator's own store, with its persisted key.
+fn own_signer(identity: &Identity, bucket: &str, base_url: &str) -> std::io::Result<Signer> {
+    let credentials =
+        rusty_s3::Credentials::new(&identity.access_key_id, &identity.secret_access_key);
+    Signer::new(credentials, signing::EMULATOR_REGION, bucket, base_url)
+        .map_err(std::io::Error::other)
+}
+
 /// The signer for a fronted store, after checking its bucket and endpoint.
 fn external_signer(store: &ExternalStore) -> std::io::Result<Signer> {
     let invalid = |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
@@ -368,18 +507,6 @@ fn external_signer(store: &ExternalStore) -> std::io::Result<Signer> {
     };
     Signer::new(credentials, &store.region, &store.bucket, &store.endpoint)
         .map_err(|e| invalid(format!("S3 endpoint {e}")))
-}
-
-/// Empties (or creates) the directory of bodies being received. Whatever is there was left
-/// by an emulator that died mid-PUT (`kill -9`): never a complete object, since objects are
-/// renamed out of it only once whole.
-async fn remove_stale_parts(parts_dir: &Path) -> std::io::Result<()> {
-    match tokio::fs::remove_dir_all(parts_dir).await {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
-    tokio::fs::create_dir_all(parts_dir).await
 }
 
 /// A wildcard bind address is not something a client can connect to: use loopback.

@@ -1,9 +1,8 @@
-//! What the store holds: one record per stored object, keyed by file uuid.
+//! What the store holds, as tests see it: a file's object, read from its record.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
-use std::time::SystemTime;
+use std::path::{Path, PathBuf};
+
+use crate::files::FileRecord;
 
 /// An object the store holds: what tests inspect after an upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,41 +29,28 @@ pub struct StoredObject {
 }
 
 impl StoredObject {
+    /// The object a record holds in the emulator's own store, if its bytes are there;
+    /// at `<objects_dir>/<key>` unless the emulator discards bodies.
+    pub(crate) fn of(record: &FileRecord, objects_dir: &Path, discard: bool) -> Option<Self> {
+        let (stored, arrival) = (record.stored.as_ref()?, record.arrival?);
+        Some(StoredObject {
+            file_uuid: record.file_uuid.clone(),
+            name: record.name().to_owned(),
+            remote_file_path: record.key.clone(),
+            size: arrival.size,
+            sha256: stored.sha256.clone(),
+            content_type: stored.content_type.clone(),
+            puts: stored.puts,
+            path: if discard {
+                PathBuf::new()
+            } else {
+                objects_dir.join(&record.key)
+            },
+        })
+    }
+
     /// The first 32 hex digits of the SHA-256, quoted: opaque, as S3's are to clients.
     pub(crate) fn etag(&self) -> String {
         format!("\"{}\"", &self.sha256[..32.min(self.sha256.len())])
-    }
-}
-
-/// A stored object, and when (for `Last-Modified`).
-#[derive(Debug, Clone)]
-pub(crate) struct Entry {
-    pub(crate) object: StoredObject,
-    pub(crate) stored_at: SystemTime,
-}
-
-/// The table of stored objects. Keyed by file uuid, so listings come out sorted.
-#[derive(Default)]
-pub(crate) struct Objects {
-    table: Mutex<BTreeMap<String, Entry>>,
-}
-
-impl Objects {
-    /// The table, locked. A poisoned lock is recovered: every update to it is a single
-    /// insert, so it is never left half-changed.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Entry>> {
-        self.table.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(crate) fn entry(&self, file_uuid: &str) -> Option<Entry> {
-        self.lock().get(file_uuid).cloned()
-    }
-
-    pub(crate) fn get(&self, file_uuid: &str) -> Option<StoredObject> {
-        self.lock().get(file_uuid).map(|e| e.object.clone())
-    }
-
-    pub(crate) fn all(&self) -> Vec<StoredObject> {
-        self.lock().values().map(|e| e.object.clone()).collect()
     }
 }

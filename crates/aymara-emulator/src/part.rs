@@ -2,15 +2,16 @@
 //! bodies are discarded), hashed and counted as it arrives, and moved into place as an
 //! object only once whole. Dropping a part deletes its file.
 
-use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 use tempfile::TempPath;
 use tokio::io::AsyncWriteExt;
 
+use crate::db::{DbError, Landing};
 use crate::files::Arrival;
-use crate::objects::{Entry, StoredObject};
+use crate::kill::{KillPoint, KillSwitch};
+use crate::objects::StoredObject;
 use crate::state::Shared;
 
 /// A body on its way in.
@@ -18,6 +19,7 @@ pub(crate) struct Part {
     file: Option<(tokio::fs::File, TempPath)>,
     hasher: Sha256,
     size: u64,
+    kill: KillSwitch,
 }
 
 /// A body received whole, not yet an object.
@@ -35,15 +37,16 @@ impl Received {
 }
 
 impl Part {
-    /// A new part in `parts_dir`; `discard` keeps no bytes, only the count and hash.
-    pub(crate) fn new(parts_dir: &Path, discard: bool) -> std::io::Result<Part> {
+    /// A new part among `shared`'s parts; `discard` keeps no bytes, only the count and
+    /// hash.
+    pub(crate) fn new(shared: &Shared, discard: bool) -> std::io::Result<Part> {
         let file = if discard {
             None
         } else {
             let temp = tempfile::Builder::new()
                 .prefix("put-")
                 .suffix(".part")
-                .tempfile_in(parts_dir)?;
+                .tempfile_in(&shared.parts_dir)?;
             let (file, temp) = temp.into_parts();
             Some((tokio::fs::File::from_std(file), temp))
         };
@@ -51,6 +54,7 @@ impl Part {
             file,
             hasher: Sha256::new(),
             size: 0,
+            kill: shared.kill,
         })
     }
 
@@ -63,6 +67,10 @@ impl Part {
         self.size += chunk.len() as u64;
         if let Some((file, _)) = self.file.as_mut() {
             file.write_all(chunk).await?;
+            if self.kill.is(KillPoint::MidBody) {
+                file.flush().await?;
+                self.kill.at(KillPoint::MidBody);
+            }
         }
         Ok(())
     }
@@ -77,6 +85,7 @@ impl Part {
             }
             None => None,
         };
+        self.kill.at(KillPoint::BodyReceived);
         Ok(Received {
             temp,
             sha256: hex::encode(self.hasher.finalize()),
@@ -95,51 +104,52 @@ pub(crate) struct ObjectMeta {
     pub(crate) by_put: bool,
 }
 
-/// Moves a received body to `<data_dir>/<bucket>/<key>` and records it, under the table's
-/// lock so the table always describes the file on disk, even when two PUTs race; then
-/// tells the file's record its bytes arrived.
+/// Moves a received body to `<data_dir>/<bucket>/<key>` and records it in its file's
+/// record, in the order [`crate::recovery`] relies on: note the landing, rename, then record
+/// the object and end the note in one commit. It all runs as one database call, so two
+/// PUTs of one file never interleave: the record always describes the object in place.
 pub(crate) async fn commit(
     shared: &Shared,
     received: Received,
     meta: ObjectMeta,
-) -> std::io::Result<StoredObject> {
-    let path = match &received.temp {
-        Some(_) => {
-            let path = shared.objects_dir.join(&meta.key);
-            if let Some(dir) = path.parent() {
-                tokio::fs::create_dir_all(dir).await?;
-            }
-            path
-        }
-        None => PathBuf::new(),
+) -> Result<StoredObject, DbError> {
+    let path = shared.objects_dir.join(&meta.key);
+    let kept = received.temp.is_some();
+    if kept && let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await?;
+    }
+    let landing = Landing {
+        file_uuid: meta.file_uuid.clone(),
+        content_type: meta.content_type.clone(),
+        by_put: meta.by_put,
     };
-    let object = {
-        let mut objects = shared.objects.lock();
+    let arrival = Arrival {
+        size: received.size,
+        at: shared.clock.now(),
+    };
+    let kill = shared.kill;
+    let puts = shared.db.run(|conn| {
         if let Some(temp) = received.temp {
-            temp.persist(&path).map_err(|e| e.error)?;
+            conn.begin_landing(&landing)?;
+            kill.at(KillPoint::LandingNoted);
+            if let Err(e) = temp.persist(&path) {
+                conn.drop_landing(&landing.file_uuid)?;
+                return Err(e.error.into());
+            }
+            kill.at(KillPoint::Renamed);
         }
-        let puts = objects.get(&meta.file_uuid).map_or(0, |e| e.object.puts);
-        let object = StoredObject {
-            remote_file_path: meta.key,
-            file_uuid: meta.file_uuid.clone(),
-            name: meta.name,
-            size: received.size,
-            sha256: received.sha256,
-            content_type: meta.content_type,
-            puts: puts.saturating_add(u32::from(meta.by_put)),
-            path,
-        };
-        objects.insert(
-            meta.file_uuid.clone(),
-            Entry {
-                object: object.clone(),
-                stored_at: SystemTime::now(),
-            },
-        );
-        object
-    };
-    shared
-        .files
-        .arrived(&meta.file_uuid, Arrival::now(received.size));
-    Ok(object)
+        let puts = conn.store_object(&landing, arrival, &received.sha256)?;
+        kill.at(KillPoint::Recorded);
+        Ok(puts)
+    })?;
+    Ok(StoredObject {
+        file_uuid: meta.file_uuid,
+        name: meta.name,
+        remote_file_path: meta.key,
+        size: arrival.size,
+        sha256: received.sha256,
+        content_type: meta.content_type,
+        puts,
+        path: if kept { path } else { Default::default() },
+    })
 }

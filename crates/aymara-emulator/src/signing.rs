@@ -83,24 +83,6 @@ impl Signer {
         Ok(signer)
     }
 
-    /// Fresh random credentials for the emulator's own store: URLs from one emulator are
-    /// worthless to another.
-    pub(crate) fn random(bucket: &str, endpoint: &str) -> Result<Signer, String> {
-        let hex = |n: usize| -> String {
-            (0..n.div_ceil(32))
-                .map(|_| uuid::Uuid::new_v4().simple().to_string())
-                .collect::<String>()[..n]
-                .to_owned()
-        };
-        let key_id = format!("AKEMU{}", hex(15).to_uppercase());
-        Signer::new(
-            Credentials::new(key_id, hex(40)),
-            EMULATOR_REGION,
-            bucket,
-            endpoint,
-        )
-    }
-
     pub(crate) fn bucket(&self) -> &str {
         &self.bucket
     }

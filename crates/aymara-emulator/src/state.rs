@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
+use crate::clock::Clock;
 use crate::config::Faults;
+use crate::db::Db;
 use crate::external::External;
 use crate::faults::Dice;
-use crate::files::Files;
-use crate::objects::Objects;
+use crate::kill::KillSwitch;
 use crate::signing::Signer;
 use crate::stats::Counters;
 
@@ -46,8 +47,12 @@ pub(crate) struct Shared {
     pub(crate) put_slots: Option<Arc<Semaphore>>,
     pub(crate) dice: Dice,
     pub(crate) counters: Counters,
-    pub(crate) objects: Objects,
-    pub(crate) files: Files,
+    /// The records: every file, its object, in SQLite.
+    pub(crate) db: Db,
+    /// The time of records.
+    pub(crate) clock: Clock,
     /// How long a video is `processing` once its bytes arrived.
     pub(crate) video_processing: Duration,
+    /// Test-only kill points ([`crate::kill`]).
+    pub(crate) kill: KillSwitch,
 }

@@ -79,6 +79,17 @@ impl ServerProcess {
     pub fn url(&self) -> &str {
         &self.url
     }
+
+    /// Its process id, to send it a signal.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits until it exits (after a signal, or because the test made it stop), and says
+    /// how it ended.
+    pub fn wait(mut self) -> std::process::ExitStatus {
+        self.child.wait().expect("waits for the server")
+    }
 }
 
 impl Drop for ServerProcess {

@@ -15,7 +15,8 @@
 //! each program is started, `bare_put.rs` the bare `reqwest` contender, `data.rs` the generated files, `runner.rs` the runs,
 //! `measure.rs` one child's cost, `verify.rs` the store check, `weak_store.rs` the weak store, `sample.rs` and `metric.rs`
 //! what a run gave and the table's columns, `target.rs` the targets, `table.rs` the
-//! Markdown, `machine.rs` and `benchmarks_md.rs` the BENCHMARKS.md header and markers,
+//! Markdown, `state.rs` the cases of the emulator's own state (`--local`, and `aymara
+//! serve` holding a million records), with a runner and a table of their own, `machine.rs` and `benchmarks_md.rs` the BENCHMARKS.md header and markers,
 //! `release.rs` the optimized build.
 
 pub mod bare_put;
@@ -31,6 +32,7 @@ mod metric;
 mod release;
 mod runner;
 mod sample;
+mod state;
 mod table;
 mod target;
 mod verify;
@@ -91,9 +93,10 @@ pub fn run(options: Options) -> Result<()> {
     let mut cases = cases::all(options);
     case::validate(&cases)?;
     if let Some(id) = options.case {
-        let ids: Vec<&str> = cases.iter().map(|c| c.id).collect();
+        let mut ids: Vec<&str> = cases.iter().map(|c| c.id).collect();
+        ids.extend(state::IDS);
         cases.retain(|c| c.id == id);
-        anyhow::ensure!(!cases.is_empty(), "no case `{id}`; the cases are {ids:?}");
+        anyhow::ensure!(ids.contains(&id), "no case `{id}`; the cases are {ids:?}");
     }
     let root = crate::workspace_root();
     if release::build(&root, options)? == release::Next::Done {
@@ -114,15 +117,21 @@ pub fn run(options: Options) -> Result<()> {
         rows.extend(bench.run_case(case, options)?);
     }
     drop(bench);
+    let state = state::run(&root, work.path(), options)?;
     work.close()
         .context("cannot remove the bench's temporary directory")?;
 
     if options.case.is_some() {
-        println!("{}", table::markdown(&rows, &[], false));
+        if !rows.is_empty() {
+            println!("{}", table::markdown(&rows, &[], false));
+        }
+        println!("{}", state.markdown);
         return Ok(());
     }
-    let verdicts = target::judge(&cases, &rows)?;
-    let table = table::markdown(&rows, &verdicts, options.quick);
+    let mut verdicts = target::judge(&cases, &rows)?;
+    verdicts.extend(state.verdicts);
+    let mut table = table::markdown(&rows, &verdicts, options.quick);
+    table.push_str(&state.markdown);
     println!("{table}");
     if options.quick {
         eprintln!("==> bench --quick: every contender ran and uploaded the right bytes");

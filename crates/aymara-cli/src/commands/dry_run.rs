@@ -8,7 +8,7 @@ use crate::cli::UploadArgs;
 use crate::commands::Target;
 use crate::output::{self, PlanJson, PlanRecord, Stdout, SummaryRecord};
 use crate::paths::Expanded;
-use crate::{Failure, journal};
+use crate::{Failure, journal, local};
 
 /// What the dry run found, counted: the human summary and the `--ndjson` summary.
 #[derive(Debug, Default, serde::Serialize)]
@@ -22,8 +22,11 @@ struct Counts {
 pub async fn dry_run(args: &UploadArgs, expanded: Expanded) -> Result<(), Failure> {
     let sharded = crate::shard::line(args.shard, &expanded);
     let destination = match args.api.local {
-        true => journal::destination(&args.api, ""),
-        false => journal::destination(&args.api, &Target::base_url(&args.api)?),
+        true => {
+            let organization = local::stored_organization(&args.api.data_dir)?;
+            journal::destination(&args.api, "", organization.as_deref())
+        }
+        false => journal::destination(&args.api, &Target::base_url(&args.api)?, None),
     };
     let mut options = super::upload::options(args);
     if let Some(journal) = journal::open(args, &destination, true)? {

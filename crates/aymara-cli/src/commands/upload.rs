@@ -39,7 +39,11 @@ pub async fn upload(args: UploadArgs) -> Result<(), Failure> {
     }
     let sharded = crate::shard::line(args.shard, &expanded);
     let target = Target::new(&args.api).await?;
-    let destination = journal::destination(&args.api, target.client.base_url());
+    let destination = journal::destination(
+        &args.api,
+        target.client.base_url(),
+        target.local.as_ref().map(|local| local.organization_uuid()),
+    );
     let journal = journal::open(&args, &destination, false)?;
     let progress = Arc::new(Progress::new(
         expanded.files.len(),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use aymara_emulator::{Emulator, EmulatorConfig, Faults};
+use aymara_emulator::{DEFAULT_BUCKET, Emulator, EmulatorConfig, Faults};
 use aymara_test_support::cli::{Invocation, Run};
 use aymara_test_support::emulator::TestEmulator;
 use aymara_test_support::{copy_tree, files_under, sha256_file, workspace_root};
@@ -328,53 +328,126 @@ fn set_mode(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_readme_command_uploads_the_sample_data_locally_with_no_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let samples = workspace_root().join("examples/data");
-    copy_tree(&samples, &dir.path().join("examples/data"), &[]);
+/// Runs the CLI as the README does: `--local`, no key, no network.
+async fn local(dir: &Path, args: &[&str]) -> Run {
     let run = AYMARA
         .run(Invocation {
             base_url: "https://unreachable.invalid",
             key: None,
-            dir: dir.path(),
-            args: &["files", "upload", "--local", "--recursive", "examples/data"],
+            dir,
+            args,
             rust_log: None,
         })
         .await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stdout.contains("Uploaded 4 of 4 files"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout
-            .contains("Stored by the local emulator under .aymara/local/"),
-        "{}",
-        run.stdout
-    );
-    let stored: Vec<PathBuf> = walk(&dir.path().join(".aymara/local"));
-    assert_eq!(stored.len(), 4, "{stored:?}");
-    for path in stored {
-        let name = path.file_name().unwrap().to_str().unwrap().to_string();
-        let original = walk(&samples)
-            .into_iter()
-            .find(|p| p.file_name().unwrap().to_str() == Some(&name))
-            .unwrap();
-        assert_eq!(sha256_file(&path), sha256_file(&original), "{name}");
-    }
+    assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+    run
 }
 
-/// Regular files under `dir`, leaving out the emulator's `.parts` scratch directory.
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    files_under(dir)
-        .into_iter()
-        .filter(|path| {
-            let inside = path.strip_prefix(dir).unwrap();
-            !inside.components().any(|part| part.as_os_str() == ".parts")
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_commands_upload_locally_twice_then_list_and_get_every_file_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = workspace_root().join("examples/data");
+    copy_tree(&samples, &dir.path().join("examples/data"), &[]);
+    let upload = ["files", "upload", "--local", "--recursive", "examples/data"];
+    let first = local(dir.path(), &upload).await;
+    assert!(
+        first.stdout.starts_with("Uploaded 4 of 4 files"),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first
+            .stdout
+            .contains("Stored by the local emulator under .aymara/local/"),
+        "{}",
+        first.stdout
+    );
+    let again = local(dir.path(), &upload).await;
+    assert!(
+        again
+            .stdout
+            .starts_with("Uploaded 0 of 4 files (0 B), 4 skipped (already uploaded)"),
+        "{}",
+        again.stdout
+    );
+
+    // The emulator remembers what the journal says is uploaded: each file once.
+    let human = local(dir.path(), &["files", "list", "--local"]).await;
+    assert_eq!(human.stdout.lines().count(), 1 + 4, "{}", human.stdout);
+    let listed: Value = serde_json::from_str(
+        &local(dir.path(), &["files", "list", "--local", "--json"])
+            .await
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(listed["count"], 4);
+    let files = listed["files"].as_array().unwrap();
+    let mut names: Vec<&str> = files
+        .iter()
+        .map(|f| {
+            f["remote_file_path"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
         })
-        .collect()
+        .collect();
+    names.sort_unstable();
+    let originals: HashMap<String, PathBuf> = files_under(&samples)
+        .into_iter()
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p))
+        .collect();
+    let mut expected: Vec<&str> = originals.keys().map(String::as_str).collect();
+    expected.sort_unstable();
+    assert_eq!(names, expected);
+
+    let bucket = dir.path().join(".aymara/local").join(DEFAULT_BUCKET);
+    for file in files {
+        let uuid = file["file_uuid"].as_str().unwrap();
+        let got = local(dir.path(), &["files", "get", "--local", "--json", uuid]).await;
+        let got: Value = serde_json::from_str(&got.stdout).unwrap();
+        assert_eq!(got["file_uuid"], uuid);
+        assert_eq!(got["file_size_bytes"], file["file_size_bytes"]);
+        let remote = file["remote_file_path"].as_str().unwrap();
+        let name = remote.rsplit('/').next().unwrap();
+        assert_eq!(
+            sha256_file(bucket.join(remote)),
+            sha256_file(&originals[name]),
+            "{name}"
+        );
+    }
+    assert_eq!(files_under(&bucket).len(), 4);
+
+    // A dry run finds the same journal without starting the emulator; once the state is
+    // removed, the journal of the old state no longer skips anything.
+    let mut dry = upload.to_vec();
+    dry.push("--dry-run");
+    let planned = local(dir.path(), &dry).await;
+    assert!(
+        planned
+            .stdout
+            .ends_with("Dry run: 0 to upload (0 B), 4 skipped, 0 refused; nothing was sent\n"),
+        "{}",
+        planned.stdout
+    );
+    std::fs::remove_dir_all(dir.path().join(".aymara/local")).unwrap();
+    let planned = local(dir.path(), &dry).await;
+    assert!(
+        planned.stdout.contains("Dry run: 4 to upload"),
+        "{}",
+        planned.stdout
+    );
+    assert!(
+        !dir.path().join(".aymara/local").exists(),
+        "a dry run starts nothing"
+    );
+    let afresh = local(dir.path(), &upload).await;
+    assert!(
+        afresh.stdout.starts_with("Uploaded 4 of 4 files"),
+        "{}",
+        afresh.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -433,4 +506,65 @@ async fn serve_prints_its_url_serves_and_stops_cleanly_on_ctrl_c() {
         .unwrap();
     assert!(status.status.success(), "{status:?}");
     assert!(String::from_utf8_lossy(&status.stderr).contains("Aymara emulator stopped"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_ephemeral_keeps_nothing_from_one_run_to_the_next() {
+    use aymara_test_support::{Announces, ServerProcess};
+    use std::process::Command;
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.csv"), "x,y\n").unwrap();
+    let start = || {
+        let mut command = Command::new(AYMARA.path());
+        command
+            .args([
+                "serve",
+                "--ephemeral",
+                "--addr",
+                "127.0.0.1:0",
+                "--api-key",
+                KEY,
+            ])
+            .current_dir(dir.path());
+        ServerProcess::start(command, Announces::OnStdout, |line| {
+            Some(line.trim().to_owned())
+        })
+    };
+    let count = |serve: &ServerProcess| {
+        let url = serve.url().to_owned();
+        let dir = dir.path().to_path_buf();
+        async move {
+            let run = AYMARA
+                .run(Invocation {
+                    base_url: &url,
+                    key: Some(KEY),
+                    dir: &dir,
+                    args: &["files", "list", "--json"],
+                    rust_log: None,
+                })
+                .await;
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            serde_json::from_str::<Value>(&run.stdout).unwrap()["count"].clone()
+        }
+    };
+    let serve = start();
+    let upload = AYMARA
+        .run(Invocation {
+            base_url: serve.url(),
+            key: Some(KEY),
+            dir: dir.path(),
+            args: &["files", "upload", "--no-journal", "a.csv"],
+            rust_log: None,
+        })
+        .await;
+    assert_eq!(upload.code, 0, "{}", upload.stderr);
+    assert_eq!(count(&serve).await, 1);
+    drop(serve);
+    let serve = start();
+    assert_eq!(count(&serve).await, 0, "a blank slate");
+    assert!(
+        !dir.path().join(".aymara/local").exists(),
+        "no data directory"
+    );
 }

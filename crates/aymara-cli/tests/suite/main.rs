@@ -14,7 +14,9 @@ mod files;
 mod hostile;
 mod json_shapes;
 mod rerun;
+mod restart;
 mod serve_s3;
+mod serving;
 mod shards;
 mod shell;
 

@@ -2,15 +2,14 @@
 //! lose nothing, `--dry-run` sends nothing, filters choose files, `--ndjson` streams.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Lines};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::Command;
 
 use aymara_emulator::{Emulator, EmulatorConfig};
 use aymara_test_support::cli::{Invocation, Run};
-use aymara_test_support::{Announces, ServerProcess, files_under};
 use serde_json::Value;
 
+use crate::serving::{self, Serve, Uploading, signal};
 use crate::{AYMARA, many_files, paths_of};
 
 const KEY: &str = "rerun-key";
@@ -321,95 +320,16 @@ async fn include_exclude_and_hidden_choose_files_under_directories() {
     );
 }
 
-/// `aymara serve` in its own process, storing under `dir/store`, each PUT answered after
-/// `store_latency_ms`.
-struct Serve {
-    server: ServerProcess,
-    store: PathBuf,
-}
-
-impl Serve {
-    fn start(dir: &Path, store_latency_ms: u64) -> Self {
-        let store = dir.join("store");
-        let mut command = Command::new(AYMARA.path());
-        command
-            .args(["serve", "--addr", "127.0.0.1:0", "--api-key", KEY])
-            .args(["--store-latency-ms", &store_latency_ms.to_string()])
-            .arg("--data-dir")
-            .arg(&store);
-        // Its first line on stdout is its base URL.
-        let server = ServerProcess::start(command, Announces::OnStdout, |line| {
-            Some(line.trim().to_owned())
-        });
-        Self { server, store }
-    }
-
-    fn url(&self) -> &str {
-        self.server.url()
-    }
-
-    /// How many objects the store holds per file name.
-    fn stored(&self) -> HashMap<String, usize> {
-        let mut names = HashMap::new();
-        for path in files_under(&self.store.join(aymara_emulator::DEFAULT_BUCKET)) {
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            *names.entry(name).or_default() += 1;
-        }
-        names
-    }
-}
-
-/// An upload in its own process, its `--ndjson` lines read as they come.
-struct Uploading {
-    child: Child,
-    lines: Lines<BufReader<ChildStdout>>,
-}
-
-impl Uploading {
-    fn start(serve: &Serve, dir: &Path, args: &[&str]) -> Self {
-        let mut child = AYMARA
-            .command(&Invocation {
-                base_url: serve.url(),
-                key: Some(KEY),
-                dir,
-                args,
-                rust_log: None,
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        Self { child, lines }
-    }
-
-    /// Reads records until `count` files are uploaded: they came while the run goes on.
-    fn until_uploaded(&mut self, count: usize) {
-        let mut uploaded = 0;
-        while uploaded < count {
-            let line = self.lines.next().expect("a record").unwrap();
-            let record: Value = serde_json::from_str(&line).unwrap();
-            if record["status"] == "uploaded" {
-                uploaded += 1;
-            }
-        }
-    }
-}
-
-fn signal(child: &Child, name: &str) {
-    let sent = Command::new("kill")
-        .args([name, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-}
-
 #[test]
 fn after_kill_9_mid_run_a_rerun_stores_every_file_with_at_most_concurrency_duplicates() {
     use std::os::unix::process::ExitStatusExt;
 
     let dir = tempfile::tempdir().unwrap();
-    let serve = Serve::start(dir.path(), 20);
+    let serve = Serve::start(
+        &dir.path().join("store"),
+        &["--store-latency-ms", "20"],
+        &[],
+    );
     many_files(dir.path(), 300);
     let upload = ["files", "upload", "--concurrency", "4", "-r", "set"];
     let mut streaming = upload.to_vec();
@@ -436,7 +356,7 @@ fn after_kill_9_mid_run_a_rerun_stores_every_file_with_at_most_concurrency_dupli
     let rerun = AYMARA
         .command(&Invocation {
             base_url: serve.url(),
-            key: Some(KEY),
+            key: Some(serving::KEY),
             dir: dir.path(),
             args: &json,
             rust_log: None,
@@ -465,7 +385,11 @@ fn after_kill_9_mid_run_a_rerun_stores_every_file_with_at_most_concurrency_dupli
 #[test]
 fn ctrl_c_finishes_transfers_in_flight_exits_130_and_a_rerun_sends_no_duplicate() {
     let dir = tempfile::tempdir().unwrap();
-    let serve = Serve::start(dir.path(), 20);
+    let serve = Serve::start(
+        &dir.path().join("store"),
+        &["--store-latency-ms", "20"],
+        &[],
+    );
     many_files(dir.path(), 200);
     let upload = [
         "files",

@@ -58,6 +58,16 @@ impl Invalid {
     }
 }
 
+/// The records could not be read or written: logged, and answered as the service's 500.
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> Self {
+        tracing::warn!(error = %e, "api: the records failed");
+        ApiError::Internal {
+            message: "the emulator could not read or write its records".to_owned(),
+        }
+    }
+}
+
 impl From<Invalid> for ApiError {
     fn from(invalid: Invalid) -> Self {
         ApiError::InvalidRequest(invalid)

@@ -42,6 +42,14 @@ pub(crate) enum StoreError {
     Internal,
 }
 
+/// The records could not be read or written: logged, and answered as S3's opaque 500.
+impl From<crate::db::DbError> for StoreError {
+    fn from(e: crate::db::DbError) -> Self {
+        tracing::warn!(error = %e, "store: the records failed");
+        StoreError::Internal
+    }
+}
+
 impl StoreError {
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {

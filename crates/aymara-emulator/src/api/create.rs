@@ -41,10 +41,11 @@ struct UploadRequest {
     files: Vec<RequestedFile>,
 }
 
-struct RequestedFile {
-    local_file_path: Option<String>,
-    content_type: Option<String>,
-    remote_uri: Option<String>,
+/// One file of a create request.
+pub(crate) struct RequestedFile {
+    pub(crate) local_file_path: Option<String>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) remote_uri: Option<String>,
 }
 
 /// The handler. Order: key, body, validation, fault dice, then presigning, so a fault
@@ -109,20 +110,27 @@ pub(crate) async fn post_files(
         }
     }
 
-    let mut files = Vec::with_capacity(request.files.len());
+    let mut records = Vec::with_capacity(request.files.len());
+    let mut urls = Vec::with_capacity(request.files.len());
     for file in &request.files {
         let (record, file_url) = presign(&shared, request.workspace_uuid.as_ref(), file)
             .map_err(|message| ApiError::Internal { message })?;
-        shared.files.insert(record.clone());
+        records.push(record);
+        urls.push(file_url);
+    }
+    // All of a request's files, or none: a kill never leaves half a batch.
+    shared.db.run(|conn| conn.insert(&records))?;
+    let mut files = Vec::with_capacity(records.len());
+    for (record, file_url) in records.iter().zip(urls) {
         if record.remote_uri.is_some() {
-            remote::resolve(&shared, &record).await;
+            remote::resolve(&shared, record).await?;
         }
         // Pending at first, as the service answers: the bytes have not arrived yet.
         let pending = Status {
             processing: ProcessingStatus::Pending,
             updated_at: record.created_at,
         };
-        files.push(FileUpload::new(&record, Some(file_url), &pending));
+        files.push(FileUpload::new(record, Some(file_url), &pending));
     }
     shared.counters.record_presigned(files.len());
     let response = UploadResponse {
@@ -264,29 +272,40 @@ fn is_remote_uri(s: &str) -> bool {
             .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }
 
-/// One file's record and presigned PUT. The name comes from `local_file_path`, else from
-/// the last segment of `remote_uri`; the content type is the one given, else inferred
-/// from that name. The PUT binds the content type only when one was given.
+/// One file's record and presigned PUT. The PUT binds the content type only when one was
+/// given.
 fn presign(
     shared: &Shared,
     workspace_uuid: Option<&String>,
     file: &RequestedFile,
 ) -> Result<(FileRecord, String), String> {
+    let record = new_record(shared, workspace_uuid, file);
+    let file_url = shared.signer.presign(
+        StoreMethod::Put,
+        &record.key,
+        file.content_type.as_deref(),
+        shared.url_ttl,
+        SystemTime::now(),
+    )?;
+    Ok((record, file_url))
+}
+
+/// A new file's record, pending. The name comes from `local_file_path`, else from the last
+/// segment of `remote_uri`; the content type is the one given, else inferred from that
+/// name.
+pub(crate) fn new_record(
+    shared: &Shared,
+    workspace_uuid: Option<&String>,
+    file: &RequestedFile,
+) -> FileRecord {
     let file_uuid = uuid::Uuid::new_v4().hyphenated().to_string();
     let name = match (&file.local_file_path, &file.remote_uri) {
         (Some(path), _) => object_name(path),
         (None, Some(uri)) => object_name(&remote::last_segment(uri)),
         (None, None) => object_name(""),
     };
-    let key = object_key(&shared.org_uuid, &file_uuid, &name);
-    let file_url = shared.signer.presign(
-        StoreMethod::Put,
-        &key,
-        file.content_type.as_deref(),
-        shared.url_ttl,
-        SystemTime::now(),
-    )?;
-    let record = FileRecord {
+    FileRecord {
+        key: object_key(&shared.org_uuid, &file_uuid, &name),
         file_uuid,
         workspace_uuid: workspace_uuid.cloned(),
         local_file_path: file.local_file_path.clone(),
@@ -294,15 +313,14 @@ fn presign(
             .content_type
             .clone()
             .unwrap_or_else(|| infer_content_type(&name)),
-        key,
         remote_uri: file.remote_uri.clone(),
-        created_at: SystemTime::now(),
+        created_at: shared.clock.now(),
         arrival: None,
+        stored: None,
         failure: None,
         deleted: false,
         frames_stored: false,
-    };
-    Ok((record, file_url))
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use serde_json::json;
 use super::authorize;
 use super::views::{FileDetail, FileFrames, FileStatus};
 use crate::answer::{ApiError, Invalid};
+use crate::db::ListFilter;
 use crate::files::{Arrival, FileRecord, FileType, ProcessingStatus, Status};
 use crate::keys::frame_key;
 use crate::state::Shared;
@@ -20,31 +21,29 @@ use crate::stats::bump;
 use crate::store::FRAME_PNG;
 
 /// `limit` when none is given, and the most allowed.
-const DEFAULT_LIMIT: usize = 50;
-const MAX_LIMIT: usize = 100;
+const DEFAULT_LIMIT: u64 = 50;
+const MAX_LIMIT: u64 = 100;
 
 /// `GET /v2/files`'s answer.
 #[derive(Serialize)]
 struct FileList {
     items: Vec<FileDetail>,
     /// Files matching the filters across all pages.
-    count: usize,
+    count: u64,
 }
 
 /// What a list asks for.
 struct ListQuery {
-    workspace_uuid: Option<String>,
-    file_type: Option<FileType>,
-    limit: usize,
-    offset: usize,
+    filter: ListFilter,
+    limit: u64,
+    offset: u64,
 }
 
 impl ListQuery {
     /// Each parameter at most once in effect (the first); unknown ones are ignored.
     fn parse(raw: Option<&str>) -> Result<ListQuery, Invalid> {
         let mut query = ListQuery {
-            workspace_uuid: None,
-            file_type: None,
+            filter: ListFilter::default(),
             limit: DEFAULT_LIMIT,
             offset: 0,
         };
@@ -58,10 +57,10 @@ impl ListQuery {
                     uuid::Uuid::try_parse(&value).map_err(|_| {
                         Invalid::new("workspace_uuid", "workspace_uuid must be a UUID")
                     })?;
-                    query.workspace_uuid = Some(value.to_string());
+                    query.filter.workspace_uuid = Some(value.to_string());
                 }
                 "file_type" if !value.is_empty() => {
-                    query.file_type = Some(FileType::parse(&value).ok_or_else(|| {
+                    query.filter.file_type = Some(FileType::parse(&value).ok_or_else(|| {
                         Invalid::new(
                             "file_type",
                             "file_type must be one of image, video, text, document",
@@ -92,13 +91,6 @@ impl ListQuery {
         }
         Ok(query)
     }
-
-    fn matches(&self, record: &FileRecord) -> bool {
-        self.workspace_uuid
-            .as_ref()
-            .is_none_or(|w| record.workspace_uuid.as_ref() == Some(w))
-            && self.file_type.is_none_or(|t| record.file_type() == t)
-    }
 }
 
 /// `GET /v2/files`: live files in creation order, so offset paging is stable and files
@@ -111,22 +103,12 @@ pub(crate) async fn list_files(
     bump(&shared.counters.list_requests);
     authorize(&shared, &headers)?;
     let query = ListQuery::parse(raw.as_deref())?;
-    let (page, count) = {
-        let table = shared.files.lock();
-        let matching = table.iter_live().filter(|r| query.matches(r));
-        let mut count = 0;
-        let mut page = Vec::new();
-        for record in matching {
-            if count >= query.offset && page.len() < query.limit {
-                page.push(record.clone());
-            }
-            count += 1;
-        }
-        (page, count)
-    };
+    let (page, count) = shared
+        .db
+        .run(|conn| conn.list(&query.filter, query.offset, query.limit))?;
     let mut items = Vec::with_capacity(page.len());
     for record in page {
-        let (record, status) = current(&shared, record).await;
+        let (record, status) = current(&shared, record).await?;
         items.push(FileDetail::new(&shared, &record, &status));
     }
     Ok(Json(FileList { items, count }).into_response())
@@ -220,9 +202,8 @@ pub(crate) async fn delete_file(
     let Ok(Path(file_uuid)) = file_uuid else {
         return Err(ApiError::no_file(""));
     };
-    match shared.files.lock().live_mut(&file_uuid) {
-        Some(record) => record.deleted = true,
-        None => return Err(ApiError::no_file(&file_uuid)),
+    if !shared.db.run(|conn| conn.delete(&file_uuid))? {
+        return Err(ApiError::no_file(&file_uuid));
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -236,32 +217,40 @@ async fn lookup(
         return Err(ApiError::no_file(""));
     };
     let record = shared
-        .files
-        .get(&file_uuid)
+        .db
+        .live(&file_uuid)?
         .ok_or_else(|| ApiError::no_file(&file_uuid))?;
-    Ok(current(shared, record).await)
+    current(shared, record).await
 }
 
 /// The record as it stands now, with its status. When fronting a store, a file still
 /// waiting for its bytes asks the store with a signed `HEAD` whether they arrived; a store
 /// that cannot answer leaves it pending (and is logged).
-async fn current(shared: &Shared, mut record: FileRecord) -> (FileRecord, Status) {
+async fn current(
+    shared: &Shared,
+    mut record: FileRecord,
+) -> Result<(FileRecord, Status), ApiError> {
     if let Some(external) = &shared.external
         && record.arrival.is_none()
         && record.failure.is_none()
     {
         match external.head(&shared.signer, &record.key).await {
             Ok(Some(size)) => {
-                let arrival = Arrival::now(size);
-                shared.files.arrived(&record.file_uuid, arrival);
+                let arrival = Arrival {
+                    size,
+                    at: shared.clock.now(),
+                };
+                shared
+                    .db
+                    .run(|conn| conn.arrived(&record.file_uuid, arrival))?;
                 record.arrival = Some(arrival);
             }
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "api: cannot ask the fronted store"),
         }
     }
-    let status = record.status(tokio::time::Instant::now(), shared.video_processing);
-    (record, status)
+    let status = record.status(shared.clock.now(), shared.video_processing);
+    Ok((record, status))
 }
 
 /// When fronting a store, puts a completed video's frames there once, so the frame URLs
@@ -292,8 +281,8 @@ async fn store_frames(shared: &Shared, record: &FileRecord) -> Result<(), ApiErr
                 }
             })?;
     }
-    if let Some(live) = shared.files.lock().live_mut(&record.file_uuid) {
-        live.frames_stored = true;
-    }
+    shared
+        .db
+        .run(|conn| conn.frames_stored(&record.file_uuid))?;
     Ok(())
 }

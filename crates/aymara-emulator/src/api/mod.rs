@@ -9,7 +9,7 @@ mod views;
 
 use axum::http::HeaderMap;
 
-pub(crate) use create::post_files;
+pub(crate) use create::{RequestedFile, new_record, post_files};
 pub(crate) use files::{delete_file, get_file, get_frames, get_status, list_files};
 pub(crate) use upload::upload_file;
 

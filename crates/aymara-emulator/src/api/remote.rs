@@ -4,6 +4,7 @@
 
 use std::time::SystemTime;
 
+use crate::db::DbError;
 use crate::files::FileRecord;
 use crate::keys::Key;
 use crate::objects::StoredObject;
@@ -27,15 +28,17 @@ pub(super) fn last_segment(uri: &str) -> String {
 
 /// Copies the object `record.remote_uri` names into the file, or marks the file failed
 /// with why not.
-pub(super) async fn resolve(shared: &Shared, record: &FileRecord) {
+pub(super) async fn resolve(shared: &Shared, record: &FileRecord) -> Result<(), DbError> {
     let Some(uri) = &record.remote_uri else {
-        return;
+        return Ok(());
     };
-    if let Err(message) = copy_own_object(shared, record, uri).await
-        && let Some(live) = shared.files.lock().live_mut(&record.file_uuid)
-    {
-        live.failure = Some((message, SystemTime::now()));
+    if let Err(message) = copy_own_object(shared, record, uri).await {
+        let at = shared.clock.now();
+        shared
+            .db
+            .run(|conn| conn.fail(&record.file_uuid, &message, at))?;
     }
+    Ok(())
 }
 
 async fn copy_own_object(shared: &Shared, record: &FileRecord, uri: &str) -> Result<(), String> {
@@ -77,9 +80,11 @@ async fn copy_own_object(shared: &Shared, record: &FileRecord, uri: &str) -> Res
             format!("remote_uri is not a valid presigned GET URL of the emulator's store: {e:?}")
         })?;
     let source = shared
-        .objects
-        .get(&file_uuid)
-        .filter(|o| o.remote_file_path == key.as_ref() && !shared.files.is_deleted(&file_uuid))
+        .db
+        .live(&file_uuid)
+        .map_err(|e| format!("cannot read the object remote_uri names: {e}"))?
+        .filter(|source| source.key == key.as_ref())
+        .and_then(|source| StoredObject::of(&source, &shared.objects_dir, shared.discard_bodies))
         .ok_or_else(|| "remote_uri names no stored object".to_owned())?;
     copy(shared, record, &source)
         .await
@@ -87,8 +92,8 @@ async fn copy_own_object(shared: &Shared, record: &FileRecord, uri: &str) -> Res
 }
 
 /// The source's bytes into a new part, committed under the file's key.
-async fn copy(shared: &Shared, record: &FileRecord, source: &StoredObject) -> std::io::Result<()> {
-    let mut part = Part::new(&shared.parts_dir, shared.discard_bodies)?;
+async fn copy(shared: &Shared, record: &FileRecord, source: &StoredObject) -> Result<(), DbError> {
+    let mut part = Part::new(shared, shared.discard_bodies)?;
     if !shared.discard_bodies {
         use tokio::io::AsyncReadExt;
         let mut file = tokio::fs::File::open(&source.path).await?;
@@ -107,14 +112,13 @@ async fn copy(shared: &Shared, record: &FileRecord, source: &StoredObject) -> st
         received.size = source.size;
         received.sha256 = source.sha256.clone();
     }
-    let name = record.key.rsplit('/').next().unwrap_or_default().to_owned();
     commit(
         shared,
         received,
         ObjectMeta {
             key: record.key.clone(),
             file_uuid: record.file_uuid.clone(),
-            name,
+            name: record.name().to_owned(),
             content_type: record.content_type.clone(),
             by_put: false,
         },

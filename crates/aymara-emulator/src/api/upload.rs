@@ -4,7 +4,6 @@
 //! limits: at most 5 GiB, a safe name, no stalls longer than the body idle timeout.
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use axum::Json;
 use axum::extract::multipart::{Field, MultipartRejection};
@@ -100,7 +99,7 @@ async fn store(
     };
     // A fronted store gets the bytes from the part's file, so keep them then.
     let discard = shared.discard_bodies && shared.external.is_none();
-    let mut part = Part::new(&shared.parts_dir, discard).map_err(internal)?;
+    let mut part = Part::new(shared, discard).map_err(internal)?;
     loop {
         let chunk = tokio::time::timeout(shared.body_idle_timeout, field.chunk())
             .await
@@ -127,13 +126,18 @@ async fn store(
         key: key.clone(),
         content_type: content_type.clone(),
         remote_uri: None,
-        created_at: SystemTime::now(),
+        created_at: shared.clock.now(),
         arrival: None,
+        stored: None,
         failure: None,
         deleted: false,
         frames_stored: false,
     };
-    shared.files.insert(record);
+    // Pending first, then stored as a PUT is: a kill in between leaves a pending file,
+    // never an object no record accounts for.
+    shared
+        .db
+        .run(|conn| conn.insert(std::slice::from_ref(&record)))?;
     match &shared.external {
         None => {
             commit(
@@ -147,8 +151,7 @@ async fn store(
                     by_put: false,
                 },
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         }
         Some(external) => {
             // The part file is removed when `received` drops, after the PUT.
@@ -166,15 +169,17 @@ async fn store(
                         message: "the upload could not be stored in the S3 store".to_owned(),
                     }
                 })?;
-            shared
-                .files
-                .arrived(&file_uuid, Arrival::now(received.size));
+            let arrival = Arrival {
+                size: received.size,
+                at: shared.clock.now(),
+            };
+            shared.db.run(|conn| conn.arrived(&file_uuid, arrival))?;
         }
     }
     let record = shared
-        .files
-        .get(&file_uuid)
+        .db
+        .live(&file_uuid)?
         .ok_or_else(|| ApiError::no_file(&file_uuid))?;
-    let status = record.status(tokio::time::Instant::now(), shared.video_processing);
+    let status = record.status(shared.clock.now(), shared.video_processing);
     Ok(Json(FileUpload::new(&record, None, &status)).into_response())
 }

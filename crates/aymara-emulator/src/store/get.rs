@@ -11,6 +11,7 @@ use super::verify;
 use crate::answer::StoreError;
 use crate::files::{FileType, ProcessingStatus};
 use crate::keys::Key;
+use crate::objects::StoredObject;
 use crate::signing::StoreMethod;
 use crate::state::Shared;
 use crate::stats::bump;
@@ -41,15 +42,14 @@ pub(super) async fn get(
     verify(shared, method, key, uri, headers)?;
     match parsed {
         Key::Object { file_uuid, .. } => {
-            if shared.files.is_deleted(&file_uuid) {
-                return Err(StoreError::NoSuchKey);
-            }
-            let entry = shared
-                .objects
-                .entry(&file_uuid)
-                .filter(|e| e.object.remote_file_path == key)
+            let record = shared
+                .db
+                .live(&file_uuid)?
+                .filter(|record| record.key == key)
                 .ok_or(StoreError::NoSuchKey)?;
-            let object = entry.object;
+            let (object, arrival) = StoredObject::of(&record, &shared.objects_dir, false)
+                .zip(record.arrival)
+                .ok_or(StoreError::NoSuchKey)?;
             if shared.discard_bodies {
                 return Err(StoreError::NotImplemented);
             }
@@ -67,7 +67,7 @@ pub(super) async fn get(
                 object.size,
                 &object.content_type,
                 &object.etag(),
-                entry.stored_at,
+                arrival.at,
             ))
         }
         Key::Frame {
@@ -76,11 +76,11 @@ pub(super) async fn get(
             index,
         } => {
             let record = shared
-                .files
-                .get(&file_uuid)
+                .db
+                .live(&file_uuid)?
                 .filter(|r| org == shared.org_uuid && r.file_type() == FileType::Video)
                 .ok_or(StoreError::NoSuchKey)?;
-            let status = record.status(tokio::time::Instant::now(), shared.video_processing);
+            let status = record.status(shared.clock.now(), shared.video_processing);
             if status.processing != ProcessingStatus::Completed
                 || index == 0
                 || index > record.frame_count()

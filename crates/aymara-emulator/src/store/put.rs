@@ -79,7 +79,7 @@ pub(super) async fn put(
 
     verify(shared, StoreMethod::Put, &key, uri, headers)?;
     // A deleted file's URL no longer stores anything.
-    if shared.files.is_deleted(&file_uuid) {
+    if shared.db.live(&file_uuid)?.is_none() {
         return Err(StoreError::NoSuchKey);
     }
 
@@ -119,7 +119,7 @@ struct Upload {
 }
 
 /// Logs what failed on the emulator's side; the client gets S3's opaque 500.
-fn internal(what: &str, e: std::io::Error) -> StoreError {
+fn internal(what: &str, e: impl std::fmt::Display) -> StoreError {
     tracing::warn!(error = %e, "store: {what}");
     StoreError::Internal
 }
@@ -134,7 +134,7 @@ async fn put_checked(
 ) -> Result<Response, StoreError> {
     // Dropping the part (on any early return, or when the connection task drops this
     // future after a reset) deletes its file.
-    let mut part = Part::new(&shared.parts_dir, shared.discard_bodies)
+    let mut part = Part::new(shared, shared.discard_bodies)
         .map_err(|e| internal("cannot create a temporary file", e))?;
     let reset_at = match fault {
         PutFault::Reset => Some(upload.content_length / 2),

@@ -158,3 +158,63 @@ pub fn param(url: &str, key: &str) -> String {
         .1
         .into_owned()
 }
+
+/// A call to the API with the test key: status, request id, JSON body (`Null` when empty).
+pub async fn call(
+    emulator: &Emulator,
+    method: reqwest::Method,
+    path: &str,
+) -> (u16, String, Value) {
+    call_with(emulator, method, path, Some(KEY)).await
+}
+
+pub async fn call_with(
+    emulator: &Emulator,
+    method: reqwest::Method,
+    path: &str,
+    key: Option<&str>,
+) -> (u16, String, Value) {
+    let mut request = client().request(method, format!("{}{path}", emulator.base_url()));
+    if let Some(key) = key {
+        request = request.header("x-api-key", key);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let bytes = response.bytes().await.unwrap();
+    let json = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    (status, request_id, json)
+}
+
+pub async fn get(emulator: &Emulator, path: &str) -> Value {
+    let (status, _, json) = call(emulator, reqwest::Method::GET, path).await;
+    assert_eq!(status, 200, "{path}: {json}");
+    json
+}
+
+pub async fn create(emulator: &Emulator, files: Value) -> Vec<Value> {
+    let (status, _, _, body) = presign_raw(emulator, Some(KEY), &json!({ "files": files })).await;
+    assert_eq!(status, 200, "{body}");
+    body["files"].as_array().unwrap().clone()
+}
+
+pub async fn put(item: &Value, body: impl Into<reqwest::Body>) {
+    let response = client()
+        .put(item["file_url"].as_str().unwrap())
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+pub fn uuid_of(item: &Value) -> &str {
+    item["file_uuid"].as_str().unwrap()
+}

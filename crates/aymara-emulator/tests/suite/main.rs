@@ -11,5 +11,6 @@ mod common;
 mod files;
 mod fronting;
 mod hardening;
+mod persistence;
 mod sigv4;
 mod store;
