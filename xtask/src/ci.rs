@@ -3,8 +3,6 @@
 //! Every step runs even after an earlier one fails, so one run shows every problem; the exit
 //! status is non-zero if any step failed.
 
-use std::process::Command;
-
 use anyhow::{Context, Result};
 
 use crate::codegen::{self, Check, Paths};
@@ -50,8 +48,7 @@ const CARGO_STEPS: &[Step] = &[
 ];
 
 fn cargo(args: &[&str]) -> Result<bool> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
+    let status = crate::cargo()
         .args(args)
         .current_dir(crate::workspace_root())
         // Snapshots are reviewed with `cargo insta review`, never accepted by a test run.
