@@ -7,6 +7,7 @@ pub mod codegen;
 pub mod lint;
 pub mod man;
 pub mod modules;
+pub mod release;
 pub mod spec;
 pub mod tools;
 
