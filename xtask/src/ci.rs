@@ -6,7 +6,7 @@
 use anyhow::{Context, Result};
 
 use crate::codegen::{self, Check, Paths};
-use crate::spec;
+use crate::{release, spec};
 
 /// One check of the run.
 struct Step {
@@ -76,6 +76,22 @@ fn spec_diff() -> bool {
     }
 }
 
+/// The release checks that fit CI: every publishable crate packages and builds from its
+/// `.crate` file, and the docs build with `-D warnings`. (The public API comparison needs
+/// cargo-semver-checks, minutes to build from source: `cargo xtask release --check` runs it.)
+fn release_builds() -> Result<bool> {
+    let options = release::Options {
+        version: None,
+        check: true,
+        steps: &[release::Step::Package, release::Step::Docs],
+    };
+    let problems = release::run(&crate::workspace_root(), &options, &mut std::io::stderr())?;
+    for problem in &problems {
+        eprintln!("error: {problem}");
+    }
+    Ok(problems.is_empty())
+}
+
 /// Runs every step; returns the names of those that failed.
 pub fn run() -> Result<Vec<&'static str>> {
     let mut failed = Vec::new();
@@ -105,6 +121,10 @@ pub fn run() -> Result<Vec<&'static str>> {
     for step in rest {
         record(step.name, cargo(step.args)?);
     }
+    record(
+        "cargo xtask release --check: packaging and docs",
+        release_builds()?,
+    );
     // Last, so a broken bench never hides the tests' own failures.
     let bench = crate::bench::run(crate::bench::Options {
         quick: true,

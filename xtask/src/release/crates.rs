@@ -89,6 +89,8 @@ pub fn package(root: &Path, crates: &[Publishable], log: &mut dyn Write) -> Resu
     // Whether the tree is clean is the release's own first check, told in its own line.
     command
         .args(["package", "--locked", "--allow-dirty"])
+        // Each packaged crate is built once: incremental state would only cost time and disk.
+        .env("CARGO_INCREMENTAL", "0")
         .current_dir(root);
     for krate in crates {
         command.args(["--package", &krate.name]);

@@ -102,13 +102,16 @@ pub fn run(root: &Path, options: &Options, log: &mut dyn Write) -> Result<Vec<St
     if runs(Step::Changelog) {
         record(changelog_has_release(root, next));
     }
+    let compares = runs(Step::PublicApi) || runs(Step::Spec);
     let compare_with = match (&last, next) {
         (None, _) => {
-            writeln!(
-                log,
-                "note: no release yet ({VERSION_FILE} is missing): the public API and the spec \
-                 are not compared"
-            )?;
+            if compares {
+                writeln!(
+                    log,
+                    "note: no release yet ({VERSION_FILE} is missing): the public API and the \
+                     spec are not compared"
+                )?;
+            }
             None
         }
         (Some(last), Some(next)) if next <= last => {
