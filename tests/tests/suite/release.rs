@@ -282,7 +282,9 @@ fn make_a_public_method_private(repo: &Path) {
 fn a_private_method_needs_a_breaking_version() {
     let copy = released_copy("release-api-");
     let repo = copy.path();
+    // Run by hand, its transcript is the point: `--nocapture` shows it.
     let (problems, log) = release(repo, None, true, &[Step::PublicApi]);
+    eprint!("{log}");
     assert_eq!(problems, Vec::<String>::new(), "{log}");
     assert!(
         log.contains("against 0.2.0 (v0.2.0)"),
@@ -294,6 +296,8 @@ fn a_private_method_needs_a_breaking_version() {
     git(repo, &["tag", "--delete", "v0.2.0"]);
     make_a_public_method_private(repo);
     let (problems, log) = release(repo, Some("0.2.1"), true, &[Step::PublicApi]);
+    eprint!("{log}");
+    eprintln!("problems: {problems:#?}");
     assert_eq!(
         problems,
         [
