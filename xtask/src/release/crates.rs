@@ -21,6 +21,7 @@ struct Metadata {
 #[derive(Deserialize)]
 struct Package {
     name: String,
+    version: String,
     /// The registries it may be published to: none means any, an empty list none.
     publish: Option<Vec<String>>,
     targets: Vec<Target>,
@@ -36,6 +37,7 @@ struct Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Publishable {
     pub name: String,
+    pub version: String,
     /// Whether it has a library, and so a public API to keep.
     pub library: bool,
     /// Its manifest, relative to the workspace root.
@@ -72,6 +74,7 @@ pub fn publishable(root: &Path) -> Result<Vec<Publishable>> {
                 .to_string_lossy()
                 .into_owned(),
             name: p.name,
+            version: p.version,
         })
         .collect())
 }
@@ -85,6 +88,7 @@ pub fn names(crates: &[Publishable]) -> String {
 /// `cargo package` of `crates`, verified: each is built from its `.crate` file, against the
 /// packages of the others.
 pub fn package(root: &Path, crates: &[Publishable], log: &mut dyn Write) -> Result<(), String> {
+    forget_unpacked(crates).map_err(|e| format!("{e:#}"))?;
     let mut command = crate::cargo();
     // Whether the tree is clean is the release's own first check, told in its own line.
     command
@@ -96,6 +100,35 @@ pub fn package(root: &Path, crates: &[Publishable], log: &mut dyn Write) -> Resu
         command.args(["--package", &krate.name]);
     }
     cargo_step(command, log, &format!("packaging {}", names(crates)))
+}
+
+/// Cargo unpacks the packages of the temporary registry that `cargo package` verifies
+/// against into `$CARGO_HOME/registry/src/-HASH/NAME-VERSION`, and never again once they are
+/// there: a second run at the same version would build each crate against the first run's
+/// copy of the others. Removes those copies of `crates` (from every local registry: those
+/// have no host, so their directory begins with `-`).
+fn forget_unpacked(crates: &[Publishable]) -> Result<()> {
+    let sources = home::cargo_home()
+        .context("cannot find cargo's home")?
+        .join("registry/src");
+    let Ok(registries) = std::fs::read_dir(&sources) else {
+        return Ok(());
+    };
+    for registry in registries.flatten() {
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for krate in crates {
+            let unpacked = registry
+                .path()
+                .join(format!("{}-{}", krate.name, krate.version));
+            if unpacked.exists() {
+                std::fs::remove_dir_all(&unpacked)
+                    .with_context(|| format!("cannot remove {}", unpacked.display()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `cargo doc` of the whole workspace with every feature, where a warning is an error.
