@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use semver::Version;
 
 use super::logged;
@@ -86,10 +86,22 @@ pub fn compare(
     level: Level,
     log: &mut dyn Write,
 ) -> Result<Verdict> {
+    // cargo-semver-checks builds the current and the baseline crate of one name and version
+    // in one placeholder project, so both write the same `doc/NAME.json`. When cargo finds
+    // the current build fresh, the file left there is the last run's baseline, and the API
+    // compared with itself "did not change". A target directory of its own for each run
+    // rules that out, at the price of building the dependencies again (two minutes).
+    let target = tempfile::Builder::new()
+        .prefix("semver-checks-")
+        .tempdir()
+        .context("cannot make a target directory for cargo-semver-checks")?;
     let mut command = std::process::Command::new(tool);
     command
         .args(["semver-checks", "check-release", "--color", "never"])
         .args(["--baseline-rev", baseline, "--release-type", level.name()])
+        .env("CARGO_TARGET_DIR", target.path())
+        .env_remove("CARGO_BUILD_TARGET_DIR")
+        .env("CARGO_INCREMENTAL", "0")
         .current_dir(root);
     for krate in crates {
         command.args(["--package", krate]);
