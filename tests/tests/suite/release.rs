@@ -40,6 +40,16 @@ fn commit_all(repo: &Path, message: &str) {
     git(repo, &["commit", "--quiet", "--message", message]);
 }
 
+/// Adds `- entry` to the changelog, under the first `heading` line.
+fn add_to_changelog(repo: &Path, heading: &str, entry: &str) {
+    let path = repo.join("CHANGELOG.md");
+    let text = fs::read_to_string(&path).unwrap();
+    let heading = format!("{heading}\n");
+    assert!(text.contains(&heading), "the changelog has no {heading:?}");
+    let text = text.replacen(&heading, &format!("{heading}\n- {entry}\n"), 1);
+    fs::write(&path, text).unwrap();
+}
+
 /// Runs `cargo xtask release [version] [--check]` with `steps` in `repo`; the problems, and
 /// what it logged.
 fn release(
@@ -64,14 +74,7 @@ fn released_copy(prefix: &str) -> TempDir {
     let copy = copy_workspace(prefix);
     let repo = copy.path();
     let _ = fs::remove_file(repo.join(VERSION_FILE));
-    let changelog = repo.join("CHANGELOG.md");
-    let text = fs::read_to_string(&changelog).unwrap();
-    let text = text.replacen(
-        "## [Unreleased]\n",
-        "## [Unreleased]\n\n- A change to release.\n",
-        1,
-    );
-    fs::write(&changelog, text).unwrap();
+    add_to_changelog(repo, "## [Unreleased]", "A change to release.");
 
     git(repo, &["init", "--quiet", "--initial-branch", "main"]);
     for (key, value) in [
@@ -168,13 +171,7 @@ fn a_dirty_tree_is_one_line_and_nothing_changes() {
     );
 
     // Even without --check, a refused release changes nothing.
-    let changelog = repo.join("CHANGELOG.md");
-    let text = fs::read_to_string(&changelog).unwrap();
-    fs::write(
-        &changelog,
-        text.replacen("### Added\n", "### Added\n\n- More.\n", 1),
-    )
-    .unwrap();
+    add_to_changelog(repo, "### Added", "More.");
     let (problems, _) = release(repo, Some("0.2.1"), false, CHEAP);
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
@@ -218,13 +215,7 @@ fn a_breaking_spec_change_needs_a_breaking_version() {
             .find("\n  /")
             .expect("a path after frames");
     fs::write(&spec, format!("{}{}", &text[..start], &text[end..])).unwrap();
-    let changelog = repo.join("CHANGELOG.md");
-    let text = fs::read_to_string(&changelog).unwrap();
-    fs::write(
-        &changelog,
-        text.replacen("### Removed\n", "### Removed\n\n- Frames.\n", 1),
-    )
-    .unwrap();
+    add_to_changelog(repo, "### Removed", "Frames.");
     commit_all(repo, "No more frames");
 
     let (problems, _) = release(repo, Some("0.2.1"), true, CHEAP);
