@@ -16,7 +16,7 @@
 //! public API and the spec need the next version to be.
 
 mod baseline;
-pub mod changelog;
+mod changelog;
 mod crates;
 mod git;
 mod logged;
@@ -227,7 +227,7 @@ fn public_api(
         _ => "gained items",
     };
     let must = required.next_after(last);
-    let failures = verdict.failures();
+    let failures = verdict.failures.join(", ");
     match next {
         Some(next) => Err(format!(
             "the public API {changed} since {last} ({failures}), so {next} must be a {} \

@@ -69,13 +69,6 @@ pub struct Verdict {
     pub failures: Vec<String>,
 }
 
-impl Verdict {
-    /// The crates and lints that failed, for a problem line: `aymara: inherent_method_missing`.
-    pub fn failures(&self) -> String {
-        self.failures.join(", ")
-    }
-}
-
 /// Compares the libraries `crates` of the workspace at `root` with those at the git revision
 /// `baseline`, for a release at `level`.
 pub fn compare(
@@ -90,7 +83,7 @@ pub fn compare(
     // in one placeholder project, so both write the same `doc/NAME.json`. When cargo finds
     // the current build fresh, the file left there is the last run's baseline, and the API
     // compared with itself "did not change". A target directory of its own for each run
-    // rules that out, at the price of building the dependencies again (two minutes).
+    // rules that out, at the price of building the dependencies again (two minutes on 2 cores).
     let target = tempfile::Builder::new()
         .prefix("semver-checks-")
         .tempdir()
@@ -122,7 +115,10 @@ fn parse(output: &str) -> Verdict {
     let mut verdict = Verdict::default();
     let mut krate = "";
     for line in output.lines().map(str::trim) {
-        if let Some(rest) = line.strip_prefix("Checking ") {
+        // Cargo's own `Checking NAME vX (PATH)` lines have no arrow.
+        if let Some(rest) = line.strip_prefix("Checking ")
+            && rest.contains(" -> ")
+        {
             krate = rest.split(' ').next().unwrap_or_default();
         } else if let Some(rest) = line.strip_prefix("--- failure ") {
             let lint = rest.split(':').next().unwrap_or_default();
@@ -175,6 +171,7 @@ mod tests {
         let output = "\
      Parsing aymara v0.2.0 (current)
      Checking aymara v0.2.0 -> v0.2.0 (assume minor change)
+    Checking tokio v1.54.1
      Checked [   0.120s] 180 checks: 178 pass, 2 fail, 0 warn, 12 skip
 
 --- failure inherent_method_missing: pub method removed or renamed ---
