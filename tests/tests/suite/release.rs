@@ -69,7 +69,9 @@ fn release(
 }
 
 /// A copy of the workspace in a git repository of its own, with no release yet and an entry
-/// under `[Unreleased]`, then released as 0.2.0 with the checks that build nothing.
+/// under `[Unreleased]`, then released as 0.90.0 with the checks that build nothing. (The
+/// versions of these tests are far from the workspace's own, whose changelog may have a
+/// section of any nearer version.)
 fn released_copy(prefix: &str) -> TempDir {
     let copy = copy_workspace(prefix);
     let repo = copy.path();
@@ -86,7 +88,7 @@ fn released_copy(prefix: &str) -> TempDir {
         git(repo, &["config", key, value]);
     }
     commit_all(repo, "The workspace");
-    let (problems, log) = release(repo, Some("0.2.0"), false, CHEAP);
+    let (problems, log) = release(repo, Some("0.90.0"), false, CHEAP);
     assert_eq!(problems, Vec::<String>::new(), "{log}");
     copy
 }
@@ -96,20 +98,20 @@ fn a_release_dates_the_changelog_records_the_baseline_and_tags_its_commit() {
     let copy = released_copy("release-made-");
     let repo = copy.path();
 
-    assert_eq!(git(repo, &["log", "-1", "--format=%s"]), "Release 0.2.0\n");
+    assert_eq!(git(repo, &["log", "-1", "--format=%s"]), "Release 0.90.0\n");
     assert_eq!(
-        git(repo, &["rev-parse", "v0.2.0^{commit}"]),
+        git(repo, &["rev-parse", "v0.90.0^{commit}"]),
         git(repo, &["rev-parse", "HEAD"])
     );
     assert_eq!(
-        git(repo, &["cat-file", "-t", "v0.2.0"]),
+        git(repo, &["cat-file", "-t", "v0.90.0"]),
         "tag\n",
         "annotated"
     );
     assert_eq!(git(repo, &["status", "--porcelain"]), "");
     assert_eq!(
         fs::read_to_string(repo.join(VERSION_FILE)).unwrap(),
-        "0.2.0\n"
+        "0.90.0\n"
     );
     assert_eq!(
         fs::read(repo.join("openapi/released/aymara.yaml")).unwrap(),
@@ -118,26 +120,26 @@ fn a_release_dates_the_changelog_records_the_baseline_and_tags_its_commit() {
 
     let manifest = fs::read_to_string(repo.join("Cargo.toml")).unwrap();
     assert!(
-        manifest.contains("[workspace.package]\nversion = \"0.2.0\"\n"),
+        manifest.contains("[workspace.package]\nversion = \"0.90.0\"\n"),
         "{manifest}"
     );
     assert!(
-        manifest.contains(r#"aymara = { path = "crates/aymara", version = "0.2.0" }"#),
+        manifest.contains(r#"aymara = { path = "crates/aymara", version = "0.90.0" }"#),
         "{manifest}"
     );
     let lock = fs::read_to_string(repo.join("Cargo.lock")).unwrap();
-    assert!(lock.contains("name = \"aymara\"\nversion = \"0.2.0\"\n"));
+    assert!(lock.contains("name = \"aymara\"\nversion = \"0.90.0\"\n"));
 
     let changelog = fs::read_to_string(repo.join("CHANGELOG.md")).unwrap();
     let unreleased = changelog
         .find("## [Unreleased]\n\n### Added\n\n### Changed\n")
         .unwrap();
     let released = changelog
-        .find("## [0.2.0] - ")
-        .expect("a dated 0.2.0 section");
+        .find("## [0.90.0] - ")
+        .expect("a dated 0.90.0 section");
     let entry = changelog.find("- A change to release.").unwrap();
     assert!(unreleased < released && released < entry, "{changelog}");
-    let date = &changelog[released + "## [0.2.0] - ".len()..][..11];
+    let date = &changelog[released + "## [0.90.0] - ".len()..][..11];
     assert!(
         date.as_bytes()[4] == b'-' && date.as_bytes()[7] == b'-' && date.ends_with('\n'),
         "{date:?}"
@@ -147,7 +149,7 @@ fn a_release_dates_the_changelog_records_the_baseline_and_tags_its_commit() {
     let (problems, log) = release(repo, None, true, CHEAP);
     assert_eq!(problems, Vec::<String>::new(), "{log}");
     assert!(
-        log.contains("checking the tree against the last release, 0.2.0"),
+        log.contains("checking the tree against the last release, 0.90.0"),
         "{log}"
     );
 }
@@ -172,30 +174,30 @@ fn a_dirty_tree_is_one_line_and_nothing_changes() {
 
     // Even without --check, a refused release changes nothing.
     add_to_changelog(repo, "### Added", "More.");
-    let (problems, _) = release(repo, Some("0.2.1"), false, CHEAP);
+    let (problems, _) = release(repo, Some("0.90.1"), false, CHEAP);
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
         problems[0].starts_with("the git tree is not clean: CHANGELOG.md, README.md, notes.txt")
     );
     assert_eq!(git(repo, &["rev-parse", "HEAD"]), head);
-    assert_eq!(git(repo, &["tag", "--list"]), "v0.2.0\n");
+    assert_eq!(git(repo, &["tag", "--list"]), "v0.90.0\n");
 }
 
 #[test]
 fn a_version_with_nothing_in_the_changelog_is_one_line_naming_it() {
     let copy = released_copy("release-changelog-");
     let repo = copy.path();
-    let (problems, _) = release(repo, Some("0.2.1"), true, CHEAP);
+    let (problems, _) = release(repo, Some("0.90.1"), true, CHEAP);
     assert_eq!(
         problems,
-        ["CHANGELOG.md has no section for 0.2.1 and nothing under [Unreleased] to release"]
+        ["CHANGELOG.md has no section for 0.90.1 and nothing under [Unreleased] to release"]
     );
-    let (problems, _) = release(repo, Some("0.1.9"), true, CHEAP);
+    let (problems, _) = release(repo, Some("0.89.9"), true, CHEAP);
     assert_eq!(
         problems,
         [
-            "CHANGELOG.md has no section for 0.1.9 and nothing under [Unreleased] to release",
-            "0.1.9 is not after the last release, 0.2.0"
+            "CHANGELOG.md has no section for 0.89.9 and nothing under [Unreleased] to release",
+            "0.89.9 is not after the last release, 0.90.0"
         ]
     );
 }
@@ -218,22 +220,22 @@ fn a_breaking_spec_change_needs_a_breaking_version() {
     add_to_changelog(repo, "### Removed", "Frames.");
     commit_all(repo, "No more frames");
 
-    let (problems, _) = release(repo, Some("0.2.1"), true, CHEAP);
+    let (problems, _) = release(repo, Some("0.90.1"), true, CHEAP);
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
-        problems[0].starts_with("the spec has 1 breaking change(s) since 0.2.0 (operation-removed at ")
-            && problems[0].ends_with("so 0.2.1 must be a breaking bump: release 0.3.0 instead (see `cargo xtask spec diff`)"),
+        problems[0].starts_with("the spec has 1 breaking change(s) since 0.90.0 (operation-removed at ")
+            && problems[0].ends_with("so 0.90.1 must be a breaking bump: release 0.91.0 instead (see `cargo xtask spec diff`)"),
         "{problems:?}"
     );
     let (problems, log) = release(repo, None, true, CHEAP);
     assert_eq!(problems, Vec::<String>::new(), "{log}");
     assert!(
         log.contains(
-            "note: the spec has 1 breaking change(s) since 0.2.0: the next release must be 0.3.0"
+            "note: the spec has 1 breaking change(s) since 0.90.0: the next release must be 0.91.0"
         ),
         "{log}"
     );
-    let (problems, log) = release(repo, Some("0.3.0"), true, CHEAP);
+    let (problems, log) = release(repo, Some("0.91.0"), true, CHEAP);
     assert_eq!(problems, Vec::<String>::new(), "{log}");
 }
 
@@ -268,33 +270,33 @@ fn a_private_method_needs_a_breaking_version() {
     eprint!("{log}");
     assert_eq!(problems, Vec::<String>::new(), "{log}");
     assert!(
-        log.contains("against 0.2.0 (v0.2.0)"),
+        log.contains("against 0.90.0 (v0.90.0)"),
         "the tag is the baseline: {log}"
     );
     assert!(
         log.contains(
-            "note: the public API changed in a breaking way since 0.2.0 \
-             (aymara: inherent_method_missing): the next release must be 0.3.0"
+            "note: the public API changed in a breaking way since 0.90.0 \
+             (aymara: inherent_method_missing): the next release must be 0.91.0"
         ),
         "{log}"
     );
 
     // Without the tag, the commit that recorded the release is the baseline. The sources
     // are those of the run above: a build cargo finds fresh must not hide the change.
-    git(repo, &["tag", "--delete", "v0.2.0"]);
-    let (problems, log) = release(repo, Some("0.2.1"), true, &[Step::PublicApi]);
+    git(repo, &["tag", "--delete", "v0.90.0"]);
+    let (problems, log) = release(repo, Some("0.90.1"), true, &[Step::PublicApi]);
     eprint!("{log}");
     assert_eq!(
         problems,
         [
-            "the public API changed in a breaking way since 0.2.0 (aymara: inherent_method_missing), \
-          so 0.2.1 must be a breaking bump: release 0.3.0 instead"
+            "the public API changed in a breaking way since 0.90.0 (aymara: inherent_method_missing), \
+          so 0.90.1 must be a breaking bump: release 0.91.0 instead"
         ],
         "{log}"
     );
     let release_commit = git(repo, &["rev-parse", "HEAD~1"]);
     assert!(
-        log.contains(&format!("against 0.2.0 ({})", release_commit.trim())),
+        log.contains(&format!("against 0.90.0 ({})", release_commit.trim())),
         "{log}"
     );
 }
