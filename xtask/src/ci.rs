@@ -3,12 +3,10 @@
 //! Every step runs even after an earlier one fails, so one run shows every problem; the exit
 //! status is non-zero if any step failed.
 
-use std::process::Command;
-
 use anyhow::{Context, Result};
 
 use crate::codegen::{self, Check, Paths};
-use crate::spec;
+use crate::{release, spec};
 
 /// One check of the run.
 struct Step {
@@ -50,8 +48,7 @@ const CARGO_STEPS: &[Step] = &[
 ];
 
 fn cargo(args: &[&str]) -> Result<bool> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
+    let status = crate::cargo()
         .args(args)
         .current_dir(crate::workspace_root())
         // Snapshots are reviewed with `cargo insta review`, never accepted by a test run.
@@ -77,6 +74,23 @@ fn spec_diff() -> bool {
             false
         }
     }
+}
+
+/// The release checks that fit CI: every publishable crate packages and builds from its
+/// `.crate` file, and the docs build with `-D warnings`. (The public API comparison needs
+/// cargo-semver-checks, minutes to build from source: `cargo xtask release --check` runs it.)
+fn release_builds() -> bool {
+    let options = release::Options {
+        version: None,
+        check: true,
+        steps: &[release::Step::Package, release::Step::Docs],
+    };
+    let problems = release::run(&crate::workspace_root(), &options, &mut std::io::stderr())
+        .unwrap_or_else(|e| vec![format!("{e:#}")]);
+    for problem in &problems {
+        eprintln!("error: {problem}");
+    }
+    problems.is_empty()
 }
 
 /// Runs every step; returns the names of those that failed.
@@ -108,6 +122,10 @@ pub fn run() -> Result<Vec<&'static str>> {
     for step in rest {
         record(step.name, cargo(step.args)?);
     }
+    record(
+        "cargo xtask release --check: packaging and docs",
+        release_builds(),
+    );
     // Last, so a broken bench never hides the tests' own failures.
     let bench = crate::bench::run(crate::bench::Options {
         quick: true,

@@ -44,6 +44,18 @@ enum Command {
         /// The directory to write into (made if missing).
         out: PathBuf,
     },
+    /// Check, then make, a release: `release VERSION` sets the version, dates the CHANGELOG,
+    /// records the baseline in openapi/released/, commits "Release VERSION" and tags
+    /// vVERSION, if every check passes. Each problem is one line.
+    Release {
+        /// The version to release (MAJOR.MINOR.PATCH). Without it, `--check` checks the tree
+        /// against the last release and says what the next version must be.
+        #[arg(required_unless_present = "check")]
+        version: Option<semver::Version>,
+        /// Run every check, change nothing.
+        #[arg(long)]
+        check: bool,
+    },
     /// Check that no two modules of the SDK use each other, directly or through others.
     Modules,
     /// Install the non-Rust test tools (Prism, the official Python SDK) into tools/.
@@ -100,6 +112,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }),
+        Command::Release { version, check } => release(version, check),
         Command::Tools => xtask::tools::ensure().map(|tools| {
             eprintln!("{tools:#?}");
             ExitCode::SUCCESS
@@ -164,6 +177,34 @@ fn run_codegen(paths: &Paths, check: bool) -> anyhow::Result<ExitCode> {
         if changed { "regenerated" } else { "unchanged" }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `cargo xtask release`, its problems one `error:` line each on stderr.
+fn release(version: Option<semver::Version>, check: bool) -> anyhow::Result<ExitCode> {
+    let what = match &version {
+        Some(version) => format!("release {version}"),
+        None => "the release check".into(),
+    };
+    let options = xtask::release::Options {
+        version,
+        check,
+        steps: xtask::release::Step::ALL,
+    };
+    let problems = xtask::release::run(&xtask::workspace_root(), &options, &mut std::io::stderr())?;
+    for problem in &problems {
+        eprintln!("error: {problem}");
+    }
+    Ok(match problems.len() {
+        0 if check => {
+            eprintln!("{what}: every check passed; nothing was changed");
+            ExitCode::SUCCESS
+        }
+        0 => ExitCode::SUCCESS,
+        n => {
+            eprintln!("{what} refused: {n} problem(s)");
+            ExitCode::FAILURE
+        }
+    })
 }
 
 /// Notes go to stderr, like lint problems, but do not fail the run.

@@ -3,6 +3,10 @@
 //! tests and the bench) and moto's S3 server (PyPI, a real S3-compatible store for the
 //! emulator's fronting tests). Pinned by `tools/package-lock.json` and `tools/requirements.txt`;
 //! a stamp with the pin file's hash makes a second run a no-op.
+//!
+//! Cargo subcommands (cargo-semver-checks, for `cargo xtask release`) are pinned in
+//! `tools/cargo-tools.txt` the same way, but installed into `tools/cargo` only when a command
+//! first needs one ([`cargo_tool`]): building them from source takes minutes.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -55,6 +59,35 @@ fn installed_once(pin: &Path, stamp: &Path, install: impl FnOnce() -> Result<()>
     }
     install()?;
     fs::write(stamp, hash).with_context(|| format!("cannot write {}", stamp.display()))
+}
+
+/// The path of `name`, a cargo subcommand pinned in `tools/cargo-tools.txt`; installs the
+/// pinned ones first if they are missing or out of date.
+pub fn cargo_tool(name: &str) -> Result<PathBuf> {
+    let dir = crate::workspace_root().join("tools");
+    let pins = dir.join("cargo-tools.txt");
+    let text =
+        fs::read_to_string(&pins).with_context(|| format!("cannot read {}", pins.display()))?;
+    let pinned: Vec<(&str, &str)> = text
+        .lines()
+        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+        .filter_map(|line| line.split_once(' '))
+        .collect();
+    if !pinned.iter().any(|(pinned, _)| *pinned == name) {
+        bail!("{name} is not pinned in {}", pins.display());
+    }
+    let root = dir.join("cargo");
+    installed_once(&pins, &root.join(".installed"), || {
+        for (name, version) in &pinned {
+            eprintln!("==> installing {name} {version} into tools/cargo (minutes, once)");
+            run(crate::cargo()
+                .args(["install", "--locked", "--quiet", "--root"])
+                .arg(&root)
+                .arg(format!("{name}@{}", version.trim())))?;
+        }
+        Ok(())
+    })?;
+    Ok(root.join("bin").join(name))
 }
 
 /// Installs whatever is missing or out of date, and returns where the tools are.

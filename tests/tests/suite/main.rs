@@ -17,6 +17,7 @@ mod hostile;
 mod json_schemas;
 mod public_surface;
 mod python_sdk;
+mod release;
 mod sdk_concurrency;
 mod sdk_errors;
 mod sdk_files;

@@ -30,8 +30,7 @@ pub fn build(root: &Path, options: Options) -> Result<Next> {
         packages.extend(["-p", "xtask"]);
     }
     eprintln!("==> bench: building the release CLI");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
+    let status = crate::cargo()
         .args(["build", "--release"])
         .args(&packages)
         .current_dir(root)

@@ -9,7 +9,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use anyhow::{Context, Result};
 
@@ -63,18 +63,17 @@ pub fn review(root: &Path) -> Result<Review> {
     let filters: Vec<String> = modules(&dir)?.iter().map(|m| format!("{m}::")).collect();
     let mut args = vec!["test", "--package", "aymara-tests", "--test", "suite", "--"];
     args.extend(filters.iter().map(String::as_str));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let Output {
         status,
         stdout,
         stderr,
-    } = Command::new(&cargo)
+    } = crate::cargo()
         .args(&args)
         .current_dir(root)
         .env("INSTA_UPDATE", "new")
         .env("INSTA_FORCE_PASS", "1")
         .output()
-        .with_context(|| format!("cannot run {cargo}"))?;
+        .context("cannot run cargo test")?;
     let changed = snapshot_files(&dir, ".snap.new")?
         .into_iter()
         .map(|path| path.with_extension(""))
