@@ -234,3 +234,29 @@ async fn the_key_goes_to_the_api_with_our_user_agent_and_no_api_version_header()
     assert!(call.headers.get("api-version").is_none());
     assert_eq!(call.body["files"][0]["local_file_path"], "a.csv");
 }
+
+#[tokio::test]
+async fn a_panicking_task_is_an_internal_error_not_a_configuration_one() {
+    let server = MockServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = aymara_test_support::write_file(dir.path(), "a.csv", b"a,b\n");
+    // An observer that panics takes the upload's task down with it: a bug (here the
+    // caller's), which the report must not blame on the configuration.
+    let options = aymara::UploadOptions::new().observer(|event: &aymara::ProgressEvent<'_>| {
+        if let aymara::ProgressEvent::Planned { .. } = event {
+            panic!("the observer's own bug");
+        }
+    });
+    let error = server
+        .client(0)
+        .files()
+        .upload([&path], options)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Internal { .. }), "{error:?}");
+    let line = error.to_string();
+    assert!(
+        line.starts_with("internal error: the upload task") && line.contains("please report"),
+        "{line}"
+    );
+}
