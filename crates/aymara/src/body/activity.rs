@@ -54,17 +54,29 @@ pub(crate) struct Snapshot {
 }
 
 impl Activity {
-    /// A body about to be sent, from now.
+    /// A body being prepared (its file opened, its first buffer read): our time, until
+    /// [`sent`](Self::sent).
     pub(crate) fn new() -> Self {
         let now = Instant::now();
         Self {
             state: Arc::new(Mutex::new(State {
                 started: now,
-                phase: Phase::Connecting { since: now },
+                phase: Phase::Reading { since: now },
                 connected: None,
                 ours: Duration::ZERO,
             })),
         }
+    }
+
+    /// The request leaves now: the network's time starts here.
+    pub(crate) fn sent(&self) {
+        let now = Instant::now();
+        *lock(&self.state) = State {
+            started: now,
+            phase: Phase::Connecting { since: now },
+            connected: None,
+            ours: Duration::ZERO,
+        };
     }
 
     /// The stack asks for the next chunk: the last one is gone.
@@ -132,6 +144,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn phases_follow_the_stack_and_our_time_is_not_the_networks() {
         let activity = Activity::new();
+        // Opening the file and waiting for room in the budget: ours.
+        tokio::time::advance(3000 * MS).await;
+        assert!(matches!(activity.snapshot().phase, Phase::Reading { .. }));
+        assert_eq!(activity.snapshot().network_time, Duration::ZERO);
+        activity.sent();
         let start = Instant::now();
         tokio::time::advance(30 * MS).await;
         assert_eq!(

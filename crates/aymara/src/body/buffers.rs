@@ -22,9 +22,10 @@ pub(crate) const CHUNK_SIZE: usize = 256 * 1024;
 
 /// The most bytes of file data an upload holds in memory at once, unless
 /// [`UploadOptions::max_buffered_bytes`](crate::UploadOptions::max_buffered_bytes) says
-/// otherwise: 128 chunks of 256 KiB. A transfer holds at most three chunks (one being sent,
-/// two read ahead) and a small file one buffer of its size, so this is reached only by many
-/// large files at once. Public because it is the default of that option.
+/// otherwise: 128 chunks of 256 KiB. A transfer reads at most a few chunks ahead of its
+/// socket (two queued, one on its way in, one waiting for the bandwidth limit, and what
+/// the HTTP stack holds) and a small file one buffer of its size, so this is reached only
+/// by many large files at once. Public because it is the default of that option.
 pub const MAX_BUFFERED_BYTES: usize = 32 * 1024 * 1024;
 
 /// The budget; cheap to clone, clones share it.

@@ -27,15 +27,16 @@ impl Hedges {
         self.attempts += 1;
     }
 
-    /// Whether a straggling attempt at a file of `size` bytes may be hedged; yes counts the
-    /// hedge.
+    /// Whether a straggling attempt at a file of `size` bytes may be hedged now.
+    pub(crate) fn has_room(&self, size: u64) -> bool {
+        size <= MAX_HEDGED_SIZE && (self.hedged + 1) * ONE_IN <= self.attempts
+    }
+
+    /// [`has_room`](Self::has_room), and yes counts the hedge.
     pub(crate) fn take(&mut self, size: u64) -> bool {
-        let room = (self.hedged + 1) * ONE_IN <= self.attempts;
-        if size > MAX_HEDGED_SIZE || !room {
-            return false;
-        }
-        self.hedged += 1;
-        true
+        let room = self.has_room(size);
+        self.hedged += u64::from(room);
+        room
     }
 }
 

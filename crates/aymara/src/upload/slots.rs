@@ -88,6 +88,11 @@ impl Slots {
         self.state().limit
     }
 
+    /// How many attempts are running now.
+    pub(crate) fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+
     /// Recent latency of an attempt the store answered, if one was yet.
     pub(crate) fn latency(&self) -> Option<Duration> {
         self.state().latency

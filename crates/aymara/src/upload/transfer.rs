@@ -24,6 +24,7 @@ use crate::plan::PlannedFile;
 use crate::retry::Retries;
 use crate::upload::hedge::Hedges;
 use crate::upload::options::{Events, ProgressEvent};
+use crate::upload::pace::Wait;
 use crate::upload::presign::{self, Target};
 use crate::upload::progress::Counters;
 use crate::upload::put::{Put, Stored};
@@ -71,7 +72,7 @@ impl Transfers {
             let error = 'attempt: {
                 let refresh = expired || is_near(&target);
                 if refresh {
-                    match self.presign_again(file, &target).await {
+                    match self.presign_again(file, &target).await? {
                         Ok(fresh) => (target, expired) = (fresh, false),
                         Err(error) => break 'attempt error,
                     }
@@ -85,7 +86,7 @@ impl Transfers {
                 // A URL that was fresh, and that the wait for a slot aged. One stale as soon
                 // as it arrives (a server that signs very short lifetimes) is used as it is.
                 if !refresh && is_near(&target) {
-                    match self.presign_again(file, &target).await {
+                    match self.presign_again(file, &target).await? {
                         Ok(fresh) => target = fresh,
                         Err(error) => break 'attempt error,
                     }
@@ -124,8 +125,10 @@ impl Transfers {
         }
     }
 
-    /// One attempt, holding `slot`; if it straggles and may be hedged, a second `PUT` (with
-    /// a slot of its own) races it, and the first success wins.
+    /// One attempt, holding `slot`; if it straggles and may be hedged, a second `PUT` races
+    /// it as soon as it gets a slot of its own (the first attempt's answer ends the wait),
+    /// and the first success wins. A hedge is counted, and its straggler taken for a sign
+    /// of congestion, only once it is sent.
     async fn attempt(
         &self,
         file: &PlannedFile,
@@ -143,7 +146,15 @@ impl Transfers {
         let waited = tokio::select! {
             biased;
             result = &mut primary => return result,
-            waited = self.straggling(&activity) => waited,
+            waited = self.straggling(&activity, file.size) => waited,
+        };
+        if !lock(hedges).has_room(file.size) {
+            return primary.await;
+        }
+        let slot = tokio::select! {
+            biased;
+            result = &mut primary => return result,
+            slot = self.slots.acquire() => slot,
         };
         if !lock(hedges).take(file.size) {
             return primary.await;
@@ -152,20 +163,15 @@ impl Transfers {
             // Far slower to connect than its peers: the store is short of room.
             self.slots.stalled(epoch);
         }
-        let hedge = async {
-            let slot = self.slots.acquire().await;
-            Counters::add(&self.state.counters.hedges, 1);
-            self.events.emit(ProgressEvent::Hedged {
-                index: file.index,
-                attempt: number,
-            });
-            tracing::debug!(file_uuid = %target.file_uuid, attempt = number, "hedging a straggler");
-            // Its bytes count, but its progress is not told: the file's is the first's.
-            let activity = Activity::new();
-            self.put_holding(slot, file, target, number, &activity, false)
-                .await
-        };
-        let mut hedge = pin!(hedge);
+        Counters::add(&self.state.counters.hedges, 1);
+        self.events.emit(ProgressEvent::Hedged {
+            index: file.index,
+            attempt: number,
+        });
+        tracing::debug!(file_uuid = %target.file_uuid, attempt = number, "hedging a straggler");
+        // Its bytes count, but its progress is not told: the file's is the first's.
+        let hedge_activity = Activity::new();
+        let mut hedge = pin!(self.put_holding(slot, file, target, number, &hedge_activity, false));
         tokio::select! {
             biased;
             result = &mut primary => match result {
@@ -198,22 +204,29 @@ impl Transfers {
                 events.emit(ProgressEvent::BytesSent { index, sent, size });
             }
         };
-        let result = self.put.once(file, target, number, activity, on_sent).await;
+        let sharing = || self.slots.in_flight();
+        let result = self
+            .put
+            .once(file, target, number, activity, on_sent, &sharing)
+            .await;
         slot.finish(&result, activity.snapshot().network_time);
         result
     }
 
-    /// Resolves once an attempt straggles: it has waited to connect, or for its answer,
-    /// past the run's hedge point. Returns the phase it straggles in.
-    async fn straggling(&self, activity: &Activity) -> Phase {
+    /// Resolves once an attempt at a file of `size` bytes straggles: it has waited to
+    /// connect, or for its answer, past the run's hedge point. Returns the phase it
+    /// straggles in.
+    async fn straggling(&self, activity: &Activity, size: u64) -> Phase {
         loop {
-            let points = lock(&self.put.pace).hedge_points();
+            let sharing = self.slots.in_flight();
             let phase = activity.snapshot().phase;
-            let due = match (points, phase) {
-                (Some(points), Phase::Connecting { since }) => Some(since + points.connect),
-                (Some(points), Phase::Answering { since }) => Some(since + points.answer),
-                _ => None,
+            let (since, wait) = match phase {
+                Phase::Connecting { since } => (Some(since), Wait::Connect),
+                Phase::Answering { since } => (Some(since), Wait::Answer),
+                _ => (None, Wait::Connect),
             };
+            let point = lock(&self.put.pace).hedge_point(wait, size, sharing);
+            let due = since.zip(point).map(|(since, point)| since + point);
             match due {
                 Some(due) if due <= Instant::now() => return phase,
                 Some(due) => tokio::time::sleep_until(due).await,
@@ -223,9 +236,22 @@ impl Transfers {
         }
     }
 
-    /// Replaces an expired or nearly expired target with a new one-file presign. The new
-    /// `file_uuid` replaces the old one (which never received bytes).
-    async fn presign_again(&self, file: &PlannedFile, old: &Target) -> Result<Target, Error> {
+    /// Replaces an expired or nearly expired target with a new one-file presign (the new
+    /// `file_uuid` replaces the old one, which never received bytes); `None` when a hard
+    /// stop comes first.
+    async fn presign_again(
+        &self,
+        file: &PlannedFile,
+        old: &Target,
+    ) -> Option<Result<Target, Error>> {
+        tokio::select! {
+            biased;
+            () = self.state.hard.cancelled() => None,
+            fresh = self.presign_once(file, old) => Some(fresh),
+        }
+    }
+
+    async fn presign_once(&self, file: &PlannedFile, old: &Target) -> Result<Target, Error> {
         let (_, mut fresh) = presign::presign(
             &self.api,
             std::slice::from_ref(file),
