@@ -19,18 +19,23 @@
 //! [`WINDOW`] samples of that wait, between [`STALL_FLOOR`] and [`STALL_CEILING`];
 //! [`STALL_UNKNOWN`] until [`MIN_SAMPLES`] samples are in. The answer limit then grows by
 //! what may still sit in the network's buffers when the last byte is handed over (the file,
-//! up to [`IN_FLIGHT`]) at the shared [`MIN_TRANSFER_RATE`], since the socket's progress
-//! cannot be seen once it has taken everything, and by the file's size at [`ANSWER_RATE`],
-//! so a store that checks a 5 GiB object before answering has time to. A stall is a timeout: retried like
+//! up to [`IN_FLIGHT`]) at [`MIN_TRANSFER_RATE`], since the socket's progress cannot be seen
+//! once it has taken everything, and by the file's size at [`ANSWER_RATE`], so a store that
+//! checks a 5 GiB object before answering has time to. (How long a shared link takes to
+//! drain files of the usual size is in the answers' own tail already: an answer is timed
+//! from the last byte handed over.) A stall is a timeout: retried like
 //! any transient failure, and a sign of congestion to the concurrency limit.
 //!
 //! **Hedge point** of a wait: [`HEDGE_FACTOR`] times the same percentile, at least
-//! [`HEDGE_FLOOR`], and only once [`MIN_SAMPLES`] samples are in; the answer's grows by the
-//! same draining allowance, so a file whose last bytes may still be on their way is not
-//! taken for a straggler.
+//! [`HEDGE_FLOOR`], and only once [`MIN_SAMPLES`] samples are in. For a file larger than one
+//! chunk ([`CHUNK_SIZE`]) the answer's grows by the same draining allowance, so a file whose
+//! last bytes may still be on their way is not sent again whole; a file of one piece is
+//! cheap to send again, and how long such files take to drain is in the answers' tail.
 
 use std::collections::VecDeque;
 use std::time::Duration;
+
+use crate::body::CHUNK_SIZE;
 
 /// The slowest average rate a transfer may keep: each chunk handed to the socket must be
 /// taken within the connect limit plus its size at this rate.
@@ -90,9 +95,8 @@ impl Pace {
         }
     }
 
-    /// When an attempt of a file of `size` bytes, one of `sharing` transfers in flight,
-    /// counts as stalled, per wait.
-    pub(crate) fn stall_limits(&mut self, size: u64, sharing: usize) -> Limits {
+    /// When an attempt of a file of `size` bytes counts as stalled, per wait.
+    pub(crate) fn stall_limits(&mut self, size: u64) -> Limits {
         let limit = |tail: &mut Tail| match tail.p95() {
             Some(p95) => (p95 * STALL_FACTOR).clamp(STALL_FLOOR, STALL_CEILING),
             None => STALL_UNKNOWN,
@@ -100,22 +104,25 @@ impl Pace {
         let checking = Duration::from_secs_f64(size as f64 / ANSWER_RATE as f64);
         Limits {
             connect: whole_ms(limit(&mut self.connect)),
-            answer: whole_ms(limit(&mut self.answer) + draining(size, sharing) + checking),
+            answer: whole_ms(limit(&mut self.answer) + draining(size) + checking),
         }
     }
 
-    /// When an attempt of a file of `size` bytes, one of `sharing` transfers in flight,
-    /// counts as a straggler in `wait`; `None` until that wait's tail is known.
-    pub(crate) fn hedge_point(
-        &mut self,
-        wait: Wait,
-        size: u64,
-        sharing: usize,
-    ) -> Option<Duration> {
+    /// When an attempt of a file of `size` bytes counts as a straggler in `wait`; `None`
+    /// until that wait's tail is known.
+    pub(crate) fn hedge_point(&mut self, wait: Wait, size: u64) -> Option<Duration> {
         let point = |tail: &mut Tail| Some((tail.p95()? * HEDGE_FACTOR).max(HEDGE_FLOOR));
         match wait {
             Wait::Connect => point(&mut self.connect),
-            Wait::Answer => Some(point(&mut self.answer)? + draining(size, sharing)),
+            Wait::Answer => {
+                let one_piece = size <= CHUNK_SIZE as u64;
+                let draining = if one_piece {
+                    Duration::ZERO
+                } else {
+                    draining(size)
+                };
+                Some(point(&mut self.answer)? + draining)
+            }
         }
     }
 }
@@ -126,10 +133,10 @@ pub(crate) fn at_min_rate(bytes: u64, sharing: usize) -> Duration {
     Duration::from_secs_f64(shared / MIN_TRANSFER_RATE as f64)
 }
 
-/// What may still be on its way when a file's last byte is handed over, at the shared
+/// What may still be on its way when a file's last byte is handed over, at
 /// [`MIN_TRANSFER_RATE`].
-fn draining(size: u64, sharing: usize) -> Duration {
-    at_min_rate(size.min(IN_FLIGHT), sharing)
+fn draining(size: u64) -> Duration {
+    at_min_rate(size.min(IN_FLIGHT), 1)
 }
 
 /// `limit` rounded up to a whole millisecond, as it is shown.
@@ -188,19 +195,19 @@ mod tests {
     #[test]
     fn before_enough_samples_the_limit_is_the_unknowns_and_nothing_is_hedged() {
         let mut pace = fed(&[MS; 15], &[MS; 15]);
-        let limits = pace.stall_limits(0, 1);
+        let limits = pace.stall_limits(0);
         assert_eq!(limits.connect, STALL_UNKNOWN);
         assert_eq!(limits.answer, STALL_UNKNOWN);
-        assert_eq!(pace.hedge_point(Wait::Connect, 0, 1), None);
+        assert_eq!(pace.hedge_point(Wait::Connect, 0), None);
         pace.answered(Some(MS), Some(MS));
-        assert!(pace.hedge_point(Wait::Connect, 0, 1).is_some());
+        assert!(pace.hedge_point(Wait::Connect, 0).is_some());
         // An empty file's attempts have no connect wait: its answers alone are enough.
         let mut empty = fed(&[], &[]);
         for _ in 0..16 {
             empty.answered(None, Some(MS));
         }
-        assert_eq!(empty.hedge_point(Wait::Connect, 0, 1), None);
-        assert_eq!(empty.hedge_point(Wait::Answer, 0, 1), Some(HEDGE_FLOOR));
+        assert_eq!(empty.hedge_point(Wait::Connect, 0), None);
+        assert_eq!(empty.hedge_point(Wait::Answer, 0), Some(HEDGE_FLOOR));
     }
 
     #[test]
@@ -211,28 +218,30 @@ mod tests {
             .collect();
         let connects = vec![600 * MS; 100];
         let mut pace = fed(&connects, &answers);
-        let limits = pace.stall_limits(0, 1);
+        let limits = pace.stall_limits(0);
         assert_eq!(limits.connect, 2400 * MS, "4 × 600 ms");
         assert_eq!(limits.answer, STALL_FLOOR, "4 × 100 ms is under the floor");
-        assert_eq!(pace.hedge_point(Wait::Connect, 0, 1), Some(1800 * MS));
-        assert_eq!(pace.hedge_point(Wait::Answer, 0, 1), Some(300 * MS));
-        // A file whose last 64 KiB may still be on their way, 10 transfers at once.
-        let drained = pace.hedge_point(Wait::Answer, 64 * 1024, 10);
-        assert_eq!(drained, Some(300 * MS + Duration::from_secs(10)));
+        assert_eq!(pace.hedge_point(Wait::Connect, 0), Some(1800 * MS));
+        assert_eq!(pace.hedge_point(Wait::Answer, 0), Some(300 * MS));
+        // A file of one piece is sent again as soon as it straggles; one whose last MiB
+        // may still be on its way gets the time that takes at 64 KiB/s.
+        assert_eq!(pace.hedge_point(Wait::Answer, 64 * 1024), Some(300 * MS));
+        let mib = pace.hedge_point(Wait::Answer, 1024 * 1024);
+        assert_eq!(mib, Some(300 * MS + Duration::from_secs(16)));
 
         let mut slow = fed(&[30_000 * MS; 20], &[MS; 20]);
-        assert_eq!(slow.stall_limits(0, 1).connect, STALL_CEILING);
-        assert_eq!(slow.hedge_point(Wait::Answer, 0, 1), Some(HEDGE_FLOOR));
+        assert_eq!(slow.stall_limits(0).connect, STALL_CEILING);
+        assert_eq!(slow.hedge_point(Wait::Answer, 0), Some(HEDGE_FLOOR));
     }
 
     #[test]
     fn a_large_file_gets_time_to_be_checked_and_old_samples_leave_the_window() {
         let mut pace = fed(&[MS; 20], &[MS; 20]);
-        let big = pace.stall_limits(5 * 1024 * 1024 * 1024, 1);
+        let big = pace.stall_limits(5 * 1024 * 1024 * 1024);
         // 8 MiB still on its way at 64 KiB/s, and 5 GiB checked at 100 MiB/s.
         let expected = STALL_FLOOR + Duration::from_secs(128) + Duration::from_millis(51_200);
         assert_eq!(big.answer, expected);
-        let small = pace.stall_limits(64 * 1024, 1);
+        let small = pace.stall_limits(64 * 1024);
         assert_eq!(
             small.answer,
             STALL_FLOOR + 1001 * MS,
@@ -241,7 +250,7 @@ mod tests {
         for _ in 0..WINDOW {
             pace.answered(Some(3_000 * MS), None);
         }
-        assert_eq!(pace.stall_limits(0, 1).connect, 12_000 * MS);
-        assert_eq!(pace.stall_limits(0, 1).answer, STALL_FLOOR);
+        assert_eq!(pace.stall_limits(0).connect, 12_000 * MS);
+        assert_eq!(pace.stall_limits(0).answer, STALL_FLOOR);
     }
 }

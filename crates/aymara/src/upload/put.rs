@@ -115,7 +115,7 @@ impl Put {
                     return Ok(Stored { status, blake3 });
                 }
                 let headers = response.headers().clone();
-                let body = self.error_body(response, file.size, sharing()).await;
+                let body = self.error_body(response, file.size).await;
                 Err(error::from_storage_response(
                     status,
                     &headers,
@@ -138,13 +138,8 @@ impl Put {
 
     /// An error answer's body, read with a limit in bytes and in time; what could not be
     /// read is left out.
-    async fn error_body(
-        &self,
-        mut response: reqwest::Response,
-        size: u64,
-        sharing: usize,
-    ) -> Vec<u8> {
-        let limit = lock(&self.pace).stall_limits(size, sharing).answer;
+    async fn error_body(&self, mut response: reqwest::Response, size: u64) -> Vec<u8> {
+        let limit = lock(&self.pace).stall_limits(size).answer;
         let read = aymara_api::read_body_bounded(&mut response, aymara_api::ERROR_BODY_LIMIT);
         match tokio::time::timeout(limit, read).await {
             Ok(Ok((body, _))) => body,
@@ -164,7 +159,7 @@ impl Put {
             let sharing = sharing();
             let cap = self.timeout.saturating_add(at_min_rate(size, sharing));
             let snapshot = activity.snapshot();
-            let limits = lock(&self.pace).stall_limits(size, sharing);
+            let limits = lock(&self.pace).stall_limits(size);
             let Some(to_cap) = cap
                 .checked_sub(snapshot.network_time)
                 .filter(|d| !d.is_zero())

@@ -218,14 +218,13 @@ impl Transfers {
     /// straggles in.
     async fn straggling(&self, activity: &Activity, size: u64) -> Phase {
         loop {
-            let sharing = self.slots.in_flight();
             let phase = activity.snapshot().phase;
             let (since, wait) = match phase {
                 Phase::Connecting { since } => (Some(since), Wait::Connect),
                 Phase::Answering { since } => (Some(since), Wait::Answer),
                 _ => (None, Wait::Connect),
             };
-            let point = lock(&self.put.pace).hedge_point(wait, size, sharing);
+            let point = lock(&self.put.pace).hedge_point(wait, size);
             let due = since.zip(point).map(|(since, point)| since + point);
             match due {
                 Some(due) if due <= Instant::now() => return phase,
